@@ -1,0 +1,31 @@
+//! # flipshift-continuous
+//!
+//! Functions of one real variable, symbolic and numeric, and the calculus of convolutions on
+//! them: the functional derivative of $z(t_0) = (h*x)(t_0)$ with respect to $x$ is the kernel
+//! reversed and shifted, $\delta z(t_0)/\delta x(\tau) = (S_{t_0} R\\, h)(\tau) = h(t_0 - \tau)$.
+//!
+//! ## Conventions
+//!
+//! - Convolution $(h*x)(t) = \int h(t-\tau)\\, x(\tau)\\, d\tau$; correlation
+//!   $(h \star r)(s) = \int h(t-s)\\, r(t)\\, dt = (Rh * r)(s)$.
+//! - Reversal $(Rf)(t) = f(-t)$, shift $(S_{t_0} f)(t) = f(t - t_0)$, scale $(D_c f)(t) = f(ct)$.
+//! - Inner product $\langle u, v\rangle = \int u(t)\\, v(t)\\, dt$.
+//! - A sampling grid is $t_k = t_{\text{start}} + k\\,\Delta t$; on it
+//!   $\Delta t \sum_k h_k x_{n-k}$ approximates $(h*x)(t_n)$ (see `flipshift-discrete`).
+#![warn(missing_docs)]
+
+mod conv;
+mod error;
+mod expr;
+mod functional;
+mod ops;
+mod quad;
+mod realfn;
+
+pub use conv::*;
+pub use error::{ContinuousError, Result};
+pub use expr::*;
+pub use functional::*;
+pub use ops::*;
+pub use quad::*;
+pub use realfn::{FnWithSupport, Interval, RealFn, SharedFn};

@@ -1,0 +1,4 @@
+//! # flipshift-plot
+//!
+//! Figures for flipshift.
+#![warn(missing_docs)]

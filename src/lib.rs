@@ -1,0 +1,8 @@
+//! # flipshift
+//!
+//! The facade: re-exports the library crates.
+#![warn(missing_docs)]
+
+pub use flipshift_continuous as continuous;
+pub use flipshift_discrete as discrete;
+pub use flipshift_plot as plot;

@@ -1,0 +1,2 @@
+//! The `flipshift` command line.
+fn main() {}
