@@ -23,13 +23,16 @@ pub enum ContinuousError {
         /// What was found and what was expected there.
         message: String,
     },
-    /// A name that is neither `t`, a bound parameter, a constant nor a function of the grammar.
-    #[error("unknown name '{name}' at column {column}")]
+    /// A name that is neither an allowed variable, a bound parameter, a constant nor a
+    /// function of the grammar.
+    #[error("unknown name '{name}' at column {column}: {hint}")]
     UnknownName {
         /// The name as written.
         name: String,
-        /// 1-based column of the name.
+        /// 1-based column of the name (0 when it was not parsed from text).
         column: usize,
+        /// What is allowed there.
+        hint: String,
     },
     /// A value that must be finite was NaN or infinite.
     #[error("{what} must be finite, got {value}")]

@@ -14,18 +14,14 @@
 //!   $\Delta t \sum_k h_k x_{n-k}$ approximates $(h*x)(t_n)$ (see `flipshift-discrete`).
 #![warn(missing_docs)]
 
-mod conv;
 mod error;
-mod expr;
-mod functional;
-mod ops;
-mod quad;
 mod realfn;
+mod special;
+mod symbolic;
+mod variational;
 
-pub use conv::*;
 pub use error::{ContinuousError, Result};
-pub use expr::*;
-pub use functional::*;
-pub use ops::*;
-pub use quad::*;
 pub use realfn::{FnWithSupport, Interval, RealFn, SharedFn};
+pub use special::{erf, erfc, sinc};
+pub use symbolic::*;
+pub use variational::*;

@@ -1,0 +1,14 @@
+//! Symbolic expressions in one real variable: parsing, printing, simplification,
+//! differentiation, substitution, exact supports and breakpoints, and compiled evaluation.
+
+mod ast;
+mod compile;
+mod diff;
+mod parse;
+mod print;
+mod simplify;
+mod support;
+
+pub use ast::{Expr, Func};
+pub use compile::CompiledExpr;
+pub use parse::ParseOptions;

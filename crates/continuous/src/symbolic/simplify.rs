@@ -1,0 +1,321 @@
+//! Simplification: constant folding, neutral and absorbing elements, signs, and like terms.
+
+use super::ast::{Expr, Func};
+
+fn is_num(e: &Expr, v: f64) -> bool {
+    matches!(e, Expr::Num(x) if *x == v)
+}
+
+fn num(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Num(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// A folded number, if it is finite (so `1/0` stays symbolic and errors at evaluation).
+fn fold(v: f64) -> Option<Expr> {
+    v.is_finite().then_some(Expr::Num(v))
+}
+
+impl Expr {
+    /// A simpler equal expression: constants folded, $0$ and $1$ removed where neutral,
+    /// $0 \cdot a = 0$, double negation, $-(a - b) = b - a$, signs pulled out of products,
+    /// like terms collected ($2t + 3t = 5t$, $t - t = 0$, $t \cdot t = t^2$).
+    ///
+    /// ```
+    /// # use flipshift_continuous::Expr;
+    /// let e = Expr::parse("exp(-t)*step(t)")?.substitute("t", &(Expr::num(1.0) - Expr::var("tau")));
+    /// assert_eq!(e.simplify().to_unicode(), "exp(τ − 1)·step(1 − τ)");
+    /// # Ok::<(), flipshift_continuous::ContinuousError>(())
+    /// ```
+    pub fn simplify(&self) -> Expr {
+        // Two passes reach a fixed point for the rules here in practice; stop early if stable.
+        let mut e = self.simplify_once();
+        for _ in 0..4 {
+            let next = e.simplify_once();
+            if next == e {
+                break;
+            }
+            e = next;
+        }
+        e
+    }
+
+    fn simplify_once(&self) -> Expr {
+        match self {
+            Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => self.clone(),
+            Expr::Neg(a) => neg(a.simplify_once()),
+            Expr::Add(a, b) => collect_sum(&Expr::Add(
+                Box::new(a.simplify_once()),
+                Box::new(b.simplify_once()),
+            )),
+            Expr::Sub(a, b) => collect_sum(&Expr::Sub(
+                Box::new(a.simplify_once()),
+                Box::new(b.simplify_once()),
+            )),
+            Expr::Mul(a, b) => mul(a.simplify_once(), b.simplify_once()),
+            Expr::Div(a, b) => div(a.simplify_once(), b.simplify_once()),
+            Expr::Pow(a, b) => pow(a.simplify_once(), b.simplify_once()),
+            Expr::Call(f, a) => {
+                let a = a.simplify_once();
+                match (f, &a) {
+                    (_, Expr::Num(v)) if !matches!(f, Func::Exp) || *v == 0.0 => {
+                        fold(f.apply(*v)).unwrap_or_else(|| Expr::call(*f, a.clone()))
+                    }
+                    // Even functions of a negated argument.
+                    (
+                        Func::Cos | Func::Abs | Func::Rect | Func::Tri | Func::Gauss | Func::Sinc,
+                        Expr::Neg(inner),
+                    ) => Expr::call(*f, (**inner).clone()),
+                    // Odd functions.
+                    (
+                        Func::Sin | Func::Tan | Func::Tanh | Func::Erf | Func::Sign,
+                        Expr::Neg(inner),
+                    ) => neg(Expr::call(*f, (**inner).clone())),
+                    _ => Expr::call(*f, a),
+                }
+            }
+        }
+    }
+}
+
+fn neg(a: Expr) -> Expr {
+    match a {
+        Expr::Num(v) => Expr::Num(-v),
+        Expr::Neg(inner) => *inner,
+        Expr::Sub(x, y) => Expr::Sub(y, x),
+        Expr::Mul(x, y) if num(&x).is_some() => mul(Expr::Num(-num(&x).unwrap_or(0.0)), *y),
+        other => Expr::Neg(Box::new(other)),
+    }
+}
+
+/// Split off a numeric coefficient and a sign: `a = c · base`.
+fn coeff_base(e: &Expr) -> (f64, Option<Expr>) {
+    match e {
+        Expr::Num(v) => (*v, None),
+        Expr::Neg(a) => {
+            let (c, b) = coeff_base(a);
+            (-c, b)
+        }
+        Expr::Mul(a, b) => match (num(a), num(b)) {
+            (Some(c), _) => {
+                let (c2, base) = coeff_base(b);
+                (c * c2, base)
+            }
+            (_, Some(c)) => {
+                let (c2, base) = coeff_base(a);
+                (c * c2, base)
+            }
+            _ => (1.0, Some(e.clone())),
+        },
+        _ => (1.0, Some(e.clone())),
+    }
+}
+
+fn flatten_sum(e: &Expr, sign: f64, out: &mut Vec<(f64, Option<Expr>)>) {
+    match e {
+        Expr::Add(a, b) => {
+            flatten_sum(a, sign, out);
+            flatten_sum(b, sign, out);
+        }
+        Expr::Sub(a, b) => {
+            flatten_sum(a, sign, out);
+            flatten_sum(b, -sign, out);
+        }
+        Expr::Neg(a) => flatten_sum(a, -sign, out),
+        _ => {
+            let (c, base) = coeff_base(e);
+            out.push((sign * c, base));
+        }
+    }
+}
+
+/// Collect like terms of a sum and rebuild it with numbers last and subtraction for negative
+/// coefficients: `1 − τ` and `τ − 1` rather than `−τ + 1`.
+fn collect_sum(e: &Expr) -> Expr {
+    let mut terms = Vec::new();
+    flatten_sum(e, 1.0, &mut terms);
+    let mut constant = 0.0;
+    let mut combined: Vec<(f64, Expr)> = Vec::new();
+    for (c, base) in terms {
+        match base {
+            None => constant += c,
+            Some(b) => {
+                if let Some(slot) = combined.iter_mut().find(|(_, x)| *x == b) {
+                    slot.0 += c;
+                } else {
+                    combined.push((c, b));
+                }
+            }
+        }
+    }
+    combined.retain(|(c, _)| *c != 0.0);
+    // Lead with a positive term when there is one, so the result reads `1 − τ`, not `−τ + 1`.
+    let mut out: Option<Expr> = None;
+    let lead_positive = combined.iter().position(|(c, _)| *c > 0.0);
+    let mut items: Vec<(f64, Option<Expr>)> = Vec::new();
+    if let Some(i) = lead_positive {
+        let (c, b) = combined.remove(i);
+        items.push((c, Some(b)));
+    } else if constant > 0.0 {
+        items.push((constant, None));
+        constant = 0.0;
+    }
+    items.extend(combined.into_iter().map(|(c, b)| (c, Some(b))));
+    if constant != 0.0 {
+        items.push((constant, None));
+    }
+    for (c, base) in items {
+        let magnitude = |c: f64| match &base {
+            None => Expr::Num(c),
+            Some(b) if c == 1.0 => b.clone(),
+            Some(b) => mul(Expr::Num(c), b.clone()),
+        };
+        out = Some(match out {
+            None => {
+                if c < 0.0 && base.is_some() {
+                    neg(magnitude(-c))
+                } else {
+                    magnitude(c)
+                }
+            }
+            Some(acc) => {
+                if c < 0.0 {
+                    Expr::Sub(Box::new(acc), Box::new(magnitude(-c)))
+                } else {
+                    Expr::Add(Box::new(acc), Box::new(magnitude(c)))
+                }
+            }
+        });
+    }
+    out.unwrap_or(Expr::Num(0.0))
+}
+
+/// Split a product into its numeric coefficient and its factors with numeric exponents.
+fn flatten_product(e: &Expr, power: f64, coeff: &mut f64, out: &mut Vec<(Expr, f64)>) {
+    match e {
+        Expr::Num(v) => *coeff *= v.powf(power),
+        Expr::Neg(a) => {
+            *coeff *= -1.0;
+            flatten_product(a, power, coeff, out);
+        }
+        Expr::Mul(a, b) => {
+            flatten_product(a, power, coeff, out);
+            flatten_product(b, power, coeff, out);
+        }
+        Expr::Pow(a, b) if num(b).is_some() && !matches!(**a, Expr::Num(_)) => {
+            let p = num(b).unwrap_or(1.0);
+            push_factor(out, (**a).clone(), power * p);
+        }
+        _ => push_factor(out, e.clone(), power),
+    }
+}
+
+fn push_factor(out: &mut Vec<(Expr, f64)>, base: Expr, p: f64) {
+    if let Some(slot) = out.iter_mut().find(|(b, _)| *b == base) {
+        slot.1 += p;
+    } else {
+        out.push((base, p));
+    }
+}
+
+fn mul(a: Expr, b: Expr) -> Expr {
+    if is_num(&a, 0.0) || is_num(&b, 0.0) {
+        return Expr::Num(0.0);
+    }
+    if let (Some(x), Some(y)) = (num(&a), num(&b))
+        && let Some(v) = fold(x * y)
+    {
+        return v;
+    }
+    let mut coeff = 1.0;
+    let mut factors = Vec::new();
+    flatten_product(&a, 1.0, &mut coeff, &mut factors);
+    flatten_product(&b, 1.0, &mut coeff, &mut factors);
+    factors.retain(|(_, p)| *p != 0.0);
+    if !coeff.is_finite() {
+        return Expr::Mul(Box::new(a), Box::new(b));
+    }
+    if coeff == 0.0 {
+        return Expr::Num(0.0);
+    }
+    let mut out: Option<Expr> = None;
+    for (base, p) in factors {
+        let f = if p == 1.0 {
+            base
+        } else {
+            Expr::Pow(Box::new(base), Box::new(Expr::Num(p)))
+        };
+        out = Some(match out {
+            None => f,
+            Some(acc) => Expr::Mul(Box::new(acc), Box::new(f)),
+        });
+    }
+    let body = match out {
+        None => return Expr::Num(coeff),
+        Some(b) => b,
+    };
+    if coeff == 1.0 {
+        body
+    } else if coeff == -1.0 {
+        Expr::Neg(Box::new(body))
+    } else if coeff < 0.0 {
+        Expr::Neg(Box::new(Expr::Mul(
+            Box::new(Expr::Num(-coeff)),
+            Box::new(body),
+        )))
+    } else {
+        Expr::Mul(Box::new(Expr::Num(coeff)), Box::new(body))
+    }
+}
+
+fn div(a: Expr, b: Expr) -> Expr {
+    if is_num(&b, 1.0) {
+        return a;
+    }
+    if is_num(&a, 0.0) && !is_num(&b, 0.0) {
+        return Expr::Num(0.0);
+    }
+    if let (Some(x), Some(y)) = (num(&a), num(&b))
+        && let Some(v) = fold(x / y)
+    {
+        return v;
+    }
+    if a == b && !is_num(&b, 0.0) {
+        return Expr::Num(1.0);
+    }
+    // Signs out front: (−a)/b = −(a/b), a/(−b) = −(a/b).
+    match (a, b) {
+        (Expr::Neg(x), y) => neg(div(*x, y)),
+        (x, Expr::Neg(y)) => neg(div(x, *y)),
+        // Dividing by a number is multiplying by its inverse when that is exact and short.
+        (x, Expr::Num(y)) if (1.0 / y) * y == 1.0 && (1.0 / y).fract() == 0.0 => {
+            mul(Expr::Num(1.0 / y), x)
+        }
+        (x, y) => Expr::Div(Box::new(x), Box::new(y)),
+    }
+}
+
+fn pow(a: Expr, b: Expr) -> Expr {
+    if is_num(&b, 1.0) {
+        return a;
+    }
+    if is_num(&b, 0.0) || is_num(&a, 1.0) {
+        return Expr::Num(1.0);
+    }
+    if let (Some(x), Some(y)) = (num(&a), num(&b))
+        && let Some(v) = fold(super::ast::pow(x, y))
+    {
+        return v;
+    }
+    // (a^p)^q = a^(pq) for integer p, q (always valid then).
+    if let (Expr::Pow(base, p), Some(q)) = (&a, num(&b))
+        && let Some(p) = num(p)
+        && p.fract() == 0.0
+        && q.fract() == 0.0
+    {
+        return pow((**base).clone(), Expr::Num(p * q));
+    }
+    Expr::Pow(Box::new(a), Box::new(b))
+}

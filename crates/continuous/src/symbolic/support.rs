@@ -1,0 +1,268 @@
+//! Exact supports and breakpoints with respect to `t`.
+
+use super::ast::{Expr, Func};
+use crate::realfn::Interval;
+
+/// A closed range $[lo, hi]$, possibly infinite, or empty (the expression is identically 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Range {
+    Empty,
+    Span(f64, f64),
+}
+
+impl Range {
+    const ALL: Range = Range::Span(f64::NEG_INFINITY, f64::INFINITY);
+
+    fn hull(self, o: Range) -> Range {
+        match (self, o) {
+            (Range::Empty, r) | (r, Range::Empty) => r,
+            (Range::Span(a, b), Range::Span(c, d)) => Range::Span(a.min(c), b.max(d)),
+        }
+    }
+
+    fn intersect(self, o: Range) -> Range {
+        match (self, o) {
+            (Range::Empty, _) | (_, Range::Empty) => Range::Empty,
+            (Range::Span(a, b), Range::Span(c, d)) => {
+                let (lo, hi) = (a.max(c), b.min(d));
+                if lo <= hi {
+                    Range::Span(lo, hi)
+                } else {
+                    Range::Empty
+                }
+            }
+        }
+    }
+}
+
+/// `e` as $a\\,t + b$ when it is affine in `t` with every other name constant.
+pub(crate) fn affine(e: &Expr) -> Option<(f64, f64)> {
+    Some(match e {
+        Expr::Num(v) => (0.0, *v),
+        Expr::Const { value, .. } => (0.0, *value),
+        Expr::Var(n) if n == "t" => (1.0, 0.0),
+        Expr::Var(_) => return None,
+        Expr::Neg(a) => {
+            let (p, q) = affine(a)?;
+            (-p, -q)
+        }
+        Expr::Add(a, b) => {
+            let ((p, q), (r, s)) = (affine(a)?, affine(b)?);
+            (p + r, q + s)
+        }
+        Expr::Sub(a, b) => {
+            let ((p, q), (r, s)) = (affine(a)?, affine(b)?);
+            (p - r, q - s)
+        }
+        Expr::Mul(a, b) => {
+            let ((p, q), (r, s)) = (affine(a)?, affine(b)?);
+            if p == 0.0 {
+                (q * r, q * s)
+            } else if r == 0.0 {
+                (p * s, q * s)
+            } else {
+                return None;
+            }
+        }
+        Expr::Div(a, b) => {
+            let ((p, q), (r, s)) = (affine(a)?, affine(b)?);
+            if r != 0.0 || s == 0.0 {
+                return None;
+            }
+            (p / s, q / s)
+        }
+        Expr::Pow(..) | Expr::Call(..) => {
+            let v = e.constant_value()?;
+            (0.0, v)
+        }
+    })
+}
+
+/// $\{t : lo \le a t + b \le hi\}$ for an affine argument.
+fn preimage(a: f64, b: f64, lo: f64, hi: f64) -> Range {
+    if a == 0.0 {
+        return if lo <= b && b <= hi {
+            Range::ALL
+        } else {
+            Range::Empty
+        };
+    }
+    let (x, y) = ((lo - b) / a, (hi - b) / a);
+    let (x, y) = if a > 0.0 { (x, y) } else { (y, x) };
+    let fix = |v: f64, inf: f64| if v.is_nan() { inf } else { v };
+    Range::Span(fix(x, f64::NEG_INFINITY), fix(y, f64::INFINITY))
+}
+
+pub(crate) fn support_range(e: &Expr) -> Range {
+    match e {
+        Expr::Num(v) => {
+            if *v == 0.0 {
+                Range::Empty
+            } else {
+                Range::ALL
+            }
+        }
+        Expr::Const { value, .. } => {
+            if *value == 0.0 {
+                Range::Empty
+            } else {
+                Range::ALL
+            }
+        }
+        Expr::Var(_) => Range::ALL,
+        Expr::Neg(a) => support_range(a),
+        Expr::Add(a, b) | Expr::Sub(a, b) => support_range(a).hull(support_range(b)),
+        Expr::Mul(a, b) => support_range(a).intersect(support_range(b)),
+        Expr::Div(a, _) => support_range(a),
+        Expr::Pow(a, b) => match b.constant_value() {
+            Some(p) if p > 0.0 => support_range(a),
+            _ => Range::ALL,
+        },
+        Expr::Call(f, u) => {
+            let aff = affine(u);
+            match (f, aff) {
+                (Func::Step, Some((a, b))) => preimage(a, b, 0.0, f64::INFINITY),
+                (Func::Rect, Some((a, b))) => preimage(a, b, -0.5, 0.5),
+                (Func::Tri, Some((a, b))) => preimage(a, b, -1.0, 1.0),
+                (f, _) if f.preserves_zero() => support_range(u),
+                _ => Range::ALL,
+            }
+        }
+    }
+}
+
+fn collect_breakpoints(e: &Expr, out: &mut Vec<f64>) {
+    match e {
+        Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
+        Expr::Neg(a) => collect_breakpoints(a, out),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) | Expr::Pow(a, b) => {
+            collect_breakpoints(a, out);
+            collect_breakpoints(b, out);
+        }
+        Expr::Call(f, u) => {
+            collect_breakpoints(u, out);
+            let roots: &[f64] = match f {
+                Func::Step | Func::Sign | Func::Abs | Func::Sqrt => &[0.0],
+                Func::Rect => &[-0.5, 0.5],
+                Func::Tri => &[-1.0, 0.0, 1.0],
+                _ => &[],
+            };
+            if roots.is_empty() {
+                return;
+            }
+            if let Some((a, b)) = affine(u) {
+                if a != 0.0 {
+                    out.extend(roots.iter().map(|r| (r - b) / a));
+                }
+            } else if let Some((a2, a1, a0)) = quadratic(u) {
+                // Roots of a·t² + b·t + c = r for each r.
+                for r in roots {
+                    let c = a0 - r;
+                    let disc = a1 * a1 - 4.0 * a2 * c;
+                    if disc >= 0.0 {
+                        let s = disc.sqrt();
+                        // The stable pair of roots (no cancellation).
+                        let q = -0.5 * (a1 + a1.signum() * s);
+                        if q != 0.0 {
+                            out.push(q / a2);
+                            out.push(c / q);
+                        } else {
+                            out.push(0.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `e` as $a t^2 + b t + c$ (with $a \ne 0$) when it is such a quadratic.
+fn quadratic(e: &Expr) -> Option<(f64, f64, f64)> {
+    fn q(e: &Expr) -> Option<(f64, f64, f64)> {
+        if let Some((a, b)) = affine(e) {
+            return Some((0.0, a, b));
+        }
+        Some(match e {
+            Expr::Neg(a) => {
+                let (x, y, z) = q(a)?;
+                (-x, -y, -z)
+            }
+            Expr::Add(a, b) => {
+                let ((x, y, z), (u, v, w)) = (q(a)?, q(b)?);
+                (x + u, y + v, z + w)
+            }
+            Expr::Sub(a, b) => {
+                let ((x, y, z), (u, v, w)) = (q(a)?, q(b)?);
+                (x - u, y - v, z - w)
+            }
+            Expr::Mul(a, b) => {
+                let ((x, y, z), (u, v, w)) = (q(a)?, q(b)?);
+                let deg = |a: f64, b: f64| {
+                    if a != 0.0 {
+                        2
+                    } else if b != 0.0 {
+                        1
+                    } else {
+                        0
+                    }
+                };
+                if deg(x, y) + deg(u, v) > 2 {
+                    return None;
+                }
+                (x * w + u * z + y * v, y * w + v * z, z * w)
+            }
+            Expr::Div(a, b) => {
+                let (x, y, z) = q(a)?;
+                let s = b.constant_value().filter(|s| *s != 0.0)?;
+                (x / s, y / s, z / s)
+            }
+            Expr::Pow(a, b) if b.constant_value() == Some(2.0) => {
+                let (p, r) = affine(a)?;
+                (p * p, 2.0 * p * r, r * r)
+            }
+            _ => return None,
+        })
+    }
+    q(e).filter(|(a, _, _)| *a != 0.0)
+}
+
+impl Expr {
+    /// An interval outside of which the expression is exactly zero (with respect to `t`).
+    ///
+    /// Rules: `rect(u)` lives where $|u| \le \tfrac12$, `tri(u)` where $|u| \le 1$, `step(u)`
+    /// where $u \ge 0$, each mapped exactly through an affine argument $u = a t + b$ (either
+    /// sign of $a$); products intersect, sums take the hull, a quotient takes its numerator's,
+    /// functions with $f(0) = 0$ keep their argument's. Anything else (a non-affine argument
+    /// of a jump) is conservatively the whole line: never too small.
+    ///
+    /// ```
+    /// # use flipshift_continuous::Expr;
+    /// let s = Expr::parse("exp(-t)*step(t - 2)*rect((t - 3)/4)")?.support();
+    /// assert_eq!((s.a(), s.b()), (2.0, 5.0));
+    /// let s = Expr::parse("step(1 - t)")?.support();
+    /// assert_eq!((s.a(), s.b()), (f64::NEG_INFINITY, 1.0));
+    /// # Ok::<(), flipshift_continuous::ContinuousError>(())
+    /// ```
+    pub fn support(&self) -> Interval {
+        match support_range(self) {
+            Range::Span(a, b) if a < b => Interval::new(a, b).unwrap_or(Interval::real_line()),
+            // A single point or nothing: zero almost everywhere; any tiny interval will do.
+            Range::Span(a, _) if a.is_finite() => {
+                Interval::new(a, a.next_up()).unwrap_or(Interval::real_line())
+            }
+            _ => Interval::new(0.0, f64::MIN_POSITIVE).unwrap_or(Interval::real_line()),
+        }
+    }
+
+    /// Points (in `t`) where the expression or its derivative may jump: the jumps of `step`,
+    /// `rect`, `sgn`, the kinks of `tri`, `abs` and the root of `sqrt`, at affine or quadratic
+    /// arguments; sorted, without duplicates, finite.
+    pub fn breakpoints(&self) -> Vec<f64> {
+        let mut out = Vec::new();
+        collect_breakpoints(self, &mut out);
+        out.retain(|v| v.is_finite());
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+}
