@@ -14,13 +14,24 @@
 //!   $\Delta t \sum_k h_k x_{n-k}$ approximates $(h*x)(t_n)$ (see `flipshift-discrete`).
 #![warn(missing_docs)]
 
+mod convolution;
 mod error;
+mod functionals;
+mod operators;
+mod quadrature;
 mod realfn;
 mod special;
 mod symbolic;
 mod variational;
 
+pub use convolution::{ConvOutput, Convolution, convolve, correlate};
 pub use error::{ContinuousError, Result};
+pub use functionals::{
+    Bump, GateauxReport, LeastSquares, PointEval, gateaux_check, point_eval_derivative,
+    point_eval_derivative_in_t,
+};
+pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
+pub use quadrature::{QuadInfo, QuadParams, integrate, integrate_fn};
 pub use realfn::{FnWithSupport, Interval, RealFn, SharedFn};
 pub use special::{erf, erfc, sinc};
 pub use symbolic::*;
