@@ -1,1 +1,11 @@
-//! Placeholder; filled in by its owner.
+//! The bridge between the continuous and the discrete answers: sampling rules, and the
+//! measured agreement of convolutions, functional derivatives, least-squares gradients and
+//! Hessians as the spacing shrinks.
+
+mod agree;
+mod sample;
+
+pub use agree::{
+    AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
+};
+pub use sample::{Grid, Rule, sample};
