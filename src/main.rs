@@ -1,2 +1,217 @@
-//! The `flipshift` command line.
-fn main() {}
+//! The `flipshift` command line: a thin layer that parses arguments, calls the libraries and
+//! prints. See `CLI.md` for the contract.
+
+mod cmd;
+mod error;
+mod input;
+mod npy;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use error::CliError;
+use output::Output;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Derivatives of convolutions, continuous and discrete: computed, shown and proved.
+///
+/// δz(t0)/δx(τ) = h(t0 − τ) for z = h*x; the Jacobian of z = Hx is the Toeplitz matrix H, and
+/// the gradient of ½‖h*x − y‖² is Hᵀ(Hx − y), the correlation of h with the residual.
+#[derive(Debug, Parser)]
+#[command(name = "flipshift", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Output format: text for people, json (one object on standard output) for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    format: Format,
+}
+
+/// `--out FILE.npy`, shared by every command that returns values.
+#[derive(Debug, clap::Args)]
+struct NpyOut {
+    /// Also write the values to this float64 .npy file.
+    #[arg(long, value_name = "FILE.npy")]
+    out: Option<PathBuf>,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// h * x for vectors (discrete convolution, SciPy's modes).
+    Conv {
+        #[command(flatten)]
+        args: cmd::discrete::ConvArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// Correlation of x with h (scipy.signal.correlate(x, h)).
+    Corr {
+        #[command(flatten)]
+        args: cmd::discrete::ConvArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// The Jacobian of z = h * x with respect to x: H (numerator layout) or Hᵀ (denominator).
+    Jacobian {
+        #[command(flatten)]
+        args: cmd::discrete::JacobianArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// Hᵀ(Hx − y), the gradient of ½‖h*x − y‖² (full mode).
+    Grad {
+        #[command(flatten)]
+        args: cmd::discrete::GradArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// argmin ½‖h*x − y‖² + ½λ‖x‖² by the normal equations.
+    Solve {
+        #[command(flatten)]
+        args: cmd::discrete::SolveArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// An expression evaluated on a grid.
+    Eval {
+        #[command(flatten)]
+        args: cmd::continuous::EvalArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// z(t) = (h*x)(t) by quadrature (or in closed form), with an error estimate.
+    Convolve {
+        #[command(flatten)]
+        args: cmd::continuous::ConvolveArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// δz(t0)/δx(τ) = h(t0 − τ): symbolic form and values.
+    Derivative {
+        #[command(flatten)]
+        args: cmd::continuous::DerivativeArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// δJ/δx(s) for J[x] = ½∫((h*x)(t) − y(t))² dt, and J.
+    Lsgrad {
+        #[command(flatten)]
+        args: cmd::continuous::LsgradArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// ∂L/∂x − d/dt ∂L/∂x′ for a Lagrangian L(t, x, xp).
+    EulerLagrange {
+        #[command(flatten)]
+        args: cmd::continuous::EulerLagrangeArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// Continuous against discrete answers over a sequence of spacings: errors and orders.
+    Check {
+        #[command(flatten)]
+        args: cmd::check::CheckArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// The whole story of the question, printed and drawn.
+    Demo(cmd::demo::DemoArgs),
+}
+
+fn run(cli: &Cli) -> Result<Output, CliError> {
+    let (out, npy) = match &cli.command {
+        Command::Conv { args, npy } => (cmd::discrete::conv(args), npy),
+        Command::Corr { args, npy } => (cmd::discrete::corr(args), npy),
+        Command::Jacobian { args, npy } => (cmd::discrete::jacobian(args), npy),
+        Command::Grad { args, npy } => (cmd::discrete::grad(args), npy),
+        Command::Solve { args, npy } => (cmd::discrete::solve(args), npy),
+        Command::Eval { args, npy } => (cmd::continuous::eval(args), npy),
+        Command::Convolve { args, npy } => (cmd::continuous::convolve(args), npy),
+        Command::Derivative { args, npy } => (cmd::continuous::derivative(args), npy),
+        Command::Lsgrad { args, npy } => (cmd::continuous::lsgrad(args), npy),
+        Command::EulerLagrange { args, npy } => (cmd::continuous::euler_lagrange(args), npy),
+        Command::Check { args, npy } => (cmd::check::check(args, cli.format), npy),
+        Command::Demo(a) => return cmd::demo::demo(a, cli.format),
+    };
+    let out = out?;
+    if let (Some(path), Some((shape, data))) = (&npy.out, out.npy()) {
+        npy::write(path, shape, data)?;
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+                || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // The contract: one line on standard error that begins with `error:`.
+            // clap's message may continue on indented lines (the missing arguments): join them.
+            let rendered = e.render().to_string();
+            let mut lines = rendered.lines().skip_while(|l| l.trim().is_empty());
+            let mut msg = lines
+                .next()
+                .unwrap_or("error: invalid arguments")
+                .to_string();
+            for l in lines.take_while(|l| !l.trim().is_empty() && l.starts_with(' ')) {
+                msg.push(' ');
+                msg.push_str(l.trim());
+            }
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cli) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            let text = match cli.format {
+                Format::Json => out.to_json(),
+                Format::Text => out.text.trim_end().to_string(),
+            };
+            // A closed pipe (e.g. `| head`) is not an error worth a panic.
+            let _ = writeln!(stdout, "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if let CliError::Continuous {
+                source:
+                    flipshift_continuous::ContinuousError::NoConvergence {
+                        estimate,
+                        error_estimate,
+                        ..
+                    },
+                ..
+            } = &e
+            {
+                println!(
+                    "{} ± {}",
+                    output::fmt_num(*estimate),
+                    output::fmt_num(*error_estimate)
+                );
+            }
+            let msg = e.to_string().replace('\n', " ");
+            eprintln!("error: {msg}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
+}

@@ -285,6 +285,21 @@ fn div(a: Expr, b: Expr) -> Expr {
     if a == b && !is_num(&b, 0.0) {
         return Expr::Num(1.0);
     }
+    // A numeric divisor folds into a numeric coefficient when the quotient is a short decimal:
+    // 2x/2 = x, 0.5t/2 = 0.25t, but t/3 stays t/3.
+    if let Some(c) = num(&b) {
+        let (k, base) = coeff_base(&a);
+        let q = k / c;
+        if let Some(base) = base
+            && c != 0.0
+            && q.is_finite()
+            && ((q * 1e6).round() / 1e6 == q)
+            && k != 1.0
+            && k != -1.0
+        {
+            return mul(Expr::Num(q), base);
+        }
+    }
     // Signs out front: (−a)/b = −(a/b), a/(−b) = −(a/b).
     match (a, b) {
         (Expr::Neg(x), y) => neg(div(*x, y)),

@@ -83,9 +83,11 @@ pub struct QuantityReport {
     pub floor: f64,
     /// Whether any error reached the rounding level.
     pub rounding: bool,
-    /// The observed order $p$ (slope of $\log$ error against $\log\Delta$ by least squares over
-    /// the errors above the floor, on the spacings that resolve the kernel when three or more
-    /// do), or `None` when fewer than two are above the floor.
+    /// The observed order $p$: the least-squares slope of $\log$ error against $\log\Delta$ over
+    /// the errors that are at least as large as every error at a finer spacing (all of them when
+    /// they fall steadily; the upper corners when the prefactor oscillates, as for a jump between
+    /// grid points), above the floor and, when three or more do, on the spacings that resolve
+    /// the kernel; `None` when fewer than two remain.
     pub order: Option<f64>,
 }
 
@@ -203,9 +205,9 @@ fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteEr
     Ok((lo, hi))
 }
 
-/// Width of the region where `|f|` exceeds half its peak (the full width at half maximum),
-/// sampled on `[lo, hi]`: the scale a grid must resolve.
-fn feature_width(f: &dyn RealFn, lo: f64, hi: f64) -> f64 {
+/// The region where `|f|` is at least half its peak (sampled on `[lo, hi]`): its width is the
+/// scale a grid must resolve, its middle where the function "is".
+fn half_max_region(f: &dyn RealFn, lo: f64, hi: f64) -> (f64, f64) {
     let n = 4000;
     let vals: Vec<(f64, f64)> = (0..=n)
         .map(|i| {
@@ -220,9 +222,17 @@ fn feature_width(f: &dyn RealFn, lo: f64, hi: f64) -> f64 {
         .map(|v| v.0)
         .collect();
     match (inside.first(), inside.last()) {
-        (Some(a), Some(b)) if b > a => b - a,
-        _ => (hi - lo).max(f64::MIN_POSITIVE),
+        (Some(a), Some(b)) if b > a => (*a, *b),
+        _ => (lo, hi),
     }
+}
+
+fn width(r: (f64, f64)) -> f64 {
+    (r.1 - r.0).max(f64::MIN_POSITIVE)
+}
+
+fn middle(r: (f64, f64)) -> f64 {
+    0.5 * (r.0 + r.1)
 }
 
 fn lattice_range(lo: f64, hi: f64, dt: f64) -> (i64, i64) {
@@ -280,6 +290,7 @@ pub fn check_agreement(
     let y = y.unwrap_or_else(zero_fn);
     let (hl, hr) = effective_window(&*h, "h")?;
     let (xl, xr) = effective_window(&*x, "x")?;
+    let (h_region, x_region) = (half_max_region(&*h, hl, hr), half_max_region(&*x, xl, xr));
     let (yl, yr) = effective_window(&*y, "y")?;
     let mut warnings = Vec::new();
 
@@ -303,7 +314,7 @@ pub fn check_agreement(
             d
         }
         None => {
-            let w = feature_width(&*h, hl, hr).min(feature_width(&*x, xl, xr));
+            let w = width(h_region).min(width(x_region));
             let d0 = 2f64.powi((w / 4.0).log2().round() as i32);
             (0..params.levels.max(2))
                 .map(|j| d0 / 2f64.powi(j as i32))
@@ -322,12 +333,17 @@ pub fn check_agreement(
     };
 
     // Continuous references, once.
-    let t_conv = comparison_points(zl, zr, 0.5 * (zl + zr), coarse, params.points);
+    let t_conv = comparison_points(
+        zl,
+        zr,
+        middle(h_region) + middle(x_region),
+        coarse,
+        params.points,
+    );
     let z_ref = cconvolve(&*h, &*x, &t_conv, quad)?;
-    let t0 = {
-        let mid = 0.5 * (zl + zr);
-        (mid / coarse).round() * coarse
-    };
+    // t0 where the flipped kernel meets the signal: τ ↦ h(t0 − τ) then has its body (and its
+    // jumps) over the signal's grid, which is where row k of H lives.
+    let t0 = ((middle(h_region) + middle(x_region)) / coarse).round() * coarse;
     let s_grad = comparison_points(
         rl - hr,
         rr - hl,
@@ -367,7 +383,7 @@ pub fn check_agreement(
         // Resolution: the sampled energy Δ Σ h_k² against ∫ h² (from the autocorrelation at 0).
         let energy = dt * hs.iter().map(|v| v * v).sum::<f64>();
         let exact = ccorrelate(&*h, &*h, &[0.0], quad)?.values[0];
-        let coarse_here = exact > 0.0 && ((energy - exact) / exact).abs() > 0.02;
+        let coarse_here = exact > 0.0 && ((energy - exact) / exact).abs() > 0.05;
         resolved.push(!coarse_here);
         if coarse_here {
             warnings.push(format!(
@@ -463,17 +479,35 @@ pub fn check_agreement(
         .zip(errs)
         .zip(floors)
         .map(|((&quantity, errors), floor)| {
+            // The non-increasing envelope e_j = max over i ≥ j of the errors: equal to the
+            // errors when they fall steadily, the upper envelope when the prefactor oscillates
+            // (a jump between grid points), so the slope is not biased by where a period ends.
+            let mut envelope = errors.clone();
+            for j in (0..envelope.len().saturating_sub(1)).rev() {
+                envelope[j] = envelope[j].max(envelope[j + 1]);
+            }
+            // Fit the points on the envelope (an error as large as every finer one): all of
+            // them for a steady decrease, the upper corners for an oscillating one — without the
+            // last point then, which is on the envelope only because nothing finer was measured.
+            let monotone = errors.windows(2).all(|w| w[1] < w[0]);
+            let last = errors.len().saturating_sub(1);
             let (d, e): (Vec<f64>, Vec<f64>) = used
                 .iter()
-                .zip(&errors)
+                .zip(errors.iter().zip(&envelope))
                 .zip(&fit_mask)
-                .filter(|(_, keep)| **keep)
-                .map(|((d, e), _)| (*d, *e))
+                .enumerate()
+                .filter(|(j, ((_, (e, env)), keep))| {
+                    **keep && *e >= *env && (monotone || *j != last)
+                })
+                .map(|(_, ((d, (e, _)), _))| (*d, *e))
                 .unzip();
+            // Errors that do not decrease leave too few envelope points: fit them all, which
+            // reports the honest order ≈ 0 of a quantity that does not converge.
+            let order = fit_order(&d, &e, floor).or_else(|| fit_order(&used, &errors, floor));
             QuantityReport {
                 quantity,
                 rounding: errors.iter().any(|&e| e <= floor),
-                order: fit_order(&d, &e, floor),
+                order,
                 floor,
                 errors,
             }

@@ -1,0 +1,199 @@
+//! `demo`: the whole story of the question, printed (and saved under `--out`).
+
+use crate::Format;
+use crate::error::{CliError, Context};
+use crate::output::{Output, fmt_num};
+use clap::Args;
+use flipshift_continuous::{
+    Bump, CompiledExpr, Expr, LeastSquares, PointEval, QuadParams, RealFn, SharedFn, gateaux_check,
+    point_eval_derivative,
+};
+use flipshift_discrete::{CheckParams, Quantity, Rule, check_agreement};
+use serde_json::{Value, json};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the story (story.txt and summary.json).
+    #[arg(long, default_value = "flipshift-demo")]
+    out: PathBuf,
+}
+
+fn compile(src: &str) -> Result<CompiledExpr, CliError> {
+    Expr::parse(src).and_then(|e| e.compile()).context("demo")
+}
+
+/// One kernel's chapter: z(t0), δz(t0)/δx, its Gateaux proof, the least-squares gradient and
+/// its proof, and the discrete agreement.
+fn chapter(
+    name: &str,
+    h_src: &str,
+    text: &mut String,
+    progress: &indicatif::ProgressBar,
+) -> Result<Value, CliError> {
+    let x_src = "exp(-t^2)";
+    let y_src = "0.8*exp(-(t - 1)^2)";
+    let t0 = 1.0;
+    let q = QuadParams::default();
+    let h_expr = Expr::parse(h_src).context("demo")?;
+    let (h, x) = (compile(h_src)?, compile(x_src)?);
+
+    text.push_str(&format!("\n── {name}: h(t) = {} ──\n", h_expr.to_unicode()));
+    let pe = PointEval::new(h.clone(), t0)?;
+    let (z, z_err) = pe.value(&x, q)?;
+    text.push_str(&format!(
+        "z(t0) = (h*x)(t0) = ∫ h(t0 − τ)·x(τ) dτ with x(t) = exp(−t²), t0 = 1:\n  z(1) = {} ± {:.1e} (adaptive Gauss–Legendre, split at the breakpoints)\n",
+        fmt_num(z),
+        z_err
+    ));
+    let dz = point_eval_derivative(&h_expr, t0);
+    text.push_str(&format!(
+        "δz(t0)/δx(τ) = h(t0 − τ) = {}\n  the kernel reversed (τ ↦ h(−τ)) and shifted by t0: a linear functional's derivative is its kernel\n",
+        dz.to_unicode()
+    ));
+    progress.set_message(format!("{name}: Gateaux check of δz/δx"));
+    let phi = Bump::new(0.5, 1.0)?;
+    let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
+    let g1 = gateaux_check(&f, &x, &pe.derivative(), &phi, 0.5, q)?;
+    text.push_str(&format!(
+        "  Gateaux check along a smooth bump φ: d/dε z[x + εφ] = {} vs ∫ h(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
+        fmt_num(g1.directional),
+        fmt_num(g1.inner_product),
+        g1.rel_discrepancy
+    ));
+
+    progress.set_message(format!("{name}: least-squares gradient"));
+    let hs: SharedFn = Arc::new(h.clone());
+    let ls = LeastSquares::new(hs.clone(), Arc::new(x.clone()), Arc::new(compile(y_src)?));
+    let (j, j_err) = ls.value()?;
+    let s = [-1.0, 0.0, 1.0, 2.0];
+    let g = ls.gradient(&s)?;
+    text.push_str(&format!(
+        "J[x] = ½∫((h*x)(t) − y(t))² dt with y(t) = 0.8·exp(−(t − 1)²): J = {} ± {:.1e}\nδJ/δx(s) = ∫ h(t − s)·r(t) dt = (Rh * r)(s), r = h*x − y (the correlation of h with the residual):\n",
+        fmt_num(j),
+        j_err
+    ));
+    for (si, gi) in s.iter().zip(&g.values) {
+        text.push_str(&format!("  δJ/δx({si:>4}) = {}\n", fmt_num(*gi)));
+    }
+    let fj = |xx: &dyn RealFn| ls.value_at(xx);
+    let grad = ls.gradient_fn();
+    let qg = QuadParams {
+        rel_tol: 1e-10,
+        abs_tol: 1e-300,
+        ..Default::default()
+    };
+    let g2 = gateaux_check(&fj, &x, &grad, &phi, 0.25, qg)?;
+    text.push_str(&format!(
+        "  Gateaux check: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
+        fmt_num(g2.directional),
+        fmt_num(g2.inner_product),
+        g2.rel_discrepancy
+    ));
+
+    progress.set_message(format!("{name}: continuous vs discrete"));
+    let report = check_agreement(
+        hs,
+        Arc::new(x),
+        Some(Arc::new(compile(y_src)?)),
+        &CheckParams {
+            rule: Rule::Point,
+            levels: 6,
+            points: 15,
+            ..Default::default()
+        },
+    )?;
+    text.push_str("Discretised with spacing Δ (point samples): row k of H is h(t_k − τ_j), Δ·(h_Δ*x_Δ) → z, (1/Δ)∇J_Δ = ΔHᵀ(ΔHx − y) → δJ/δx:\n");
+    let mut orders = serde_json::Map::new();
+    for q in Quantity::ALL {
+        if let Some(r) = report.get(q) {
+            let last = r.errors.last().copied().unwrap_or(f64::NAN);
+            let verdict = match r.order {
+                Some(p) => format!("order {p:.2}"),
+                None if r.rounding => "rounding level reached".into(),
+                None => "no order".into(),
+            };
+            text.push_str(&format!(
+                "  {:<10} error {:.1e} at Δ = {} ({verdict})\n",
+                q.name(),
+                last,
+                report.deltas.last().copied().unwrap_or(f64::NAN)
+            ));
+            orders.insert(q.name().into(), r.order.map_or(Value::Null, |p| json!(p)));
+        }
+    }
+    Ok(json!({
+        "kernel": h_src,
+        "z_t0": z,
+        "derivative": dz.to_unicode(),
+        "derivative_latex": dz.to_latex(),
+        "gateaux_point_eval": g1.rel_discrepancy,
+        "J": j,
+        "gateaux_lsgrad": g2.rel_discrepancy,
+        "orders": orders,
+    }))
+}
+
+/// `flipshift demo`.
+pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
+    let progress = if format == Format::Text && std::io::stderr().is_terminal() {
+        let p = indicatif::ProgressBar::new_spinner();
+        p.enable_steady_tick(std::time::Duration::from_millis(120));
+        p
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut text = String::from(
+        "flipshift — what is the derivative of a convolution with respect to the signal?\n\n\
+         For z(t) = (h*x)(t) = ∫ h(t − τ) x(τ) dτ, fix t0: x ↦ z(t0) is linear, and its functional derivative is\n\
+         \x20 δz(t0)/δx(τ) = h(t0 − τ) = (S_t0 ∘ R) h (τ)   — the kernel reversed, then shifted.\n\
+         Discretely z = h*x = Hx: the Jacobian is the Toeplitz matrix H, each row the flipped kernel shifted, and\n\
+         \x20 ∇ ½‖h*x − y‖² = Hᵀ(Hx − y) — the correlation of h with the residual (continuously δJ/δx = Rh * r).\n",
+    );
+    let mut chapters = Vec::new();
+    for (name, h) in [
+        ("a Gaussian kernel", "gauss(t)"),
+        (
+            "an off-centre one-sided kernel",
+            "exp(-(t - 0.5))*step(t - 0.5)",
+        ),
+    ] {
+        progress.set_message(name.to_string());
+        chapters.push(chapter(name, h, &mut text, &progress)?);
+    }
+    progress.finish_and_clear();
+    text.push_str(
+        "\nThe Gaussian's discrete errors reach rounding level almost at once (the sampled sum is a trapezoidal rule on\n\
+         the whole line); the one-sided kernel's jump sits on the grid with step(0) = ½, so its errors fall as Δ².\n\
+         Its Hessian entry at lag 0 is Δ·Σh_k², where the jump contributes h(½)² = ¼ instead of the mean ½ of the\n\
+         one-sided limits of h²: that single sample costs first order.\n",
+    );
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, &e))?;
+    let story = a.out.join("story.txt");
+    std::fs::write(&story, &text).map_err(|e| CliError::io(&story, &e))?;
+    let summary = json!({ "command": "demo", "chapters": chapters });
+    let sp = a.out.join("summary.json");
+    std::fs::write(&sp, summary.to_string()).map_err(|e| CliError::io(&sp, &e))?;
+    text.push_str(&format!(
+        "\nwritten: {} and {}\n",
+        story.display(),
+        sp.display()
+    ));
+    let gateaux: Vec<f64> = chapters
+        .iter()
+        .flat_map(|c| {
+            [
+                c["gateaux_point_eval"].as_f64(),
+                c["gateaux_lsgrad"].as_f64(),
+            ]
+        })
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    Ok(Output::vector("demo", &gateaux)?
+        .field("chapters", json!(chapters))
+        .field("out", json!(a.out.display().to_string()))
+        .with_text(text))
+}

@@ -1,0 +1,236 @@
+//! `conv`, `corr`, `jacobian`, `grad`, `solve`: the discrete commands.
+
+use crate::error::CliError;
+use crate::input::{parse_number, read_vector};
+use crate::output::{Output, fmt_num, table};
+use clap::Args;
+use flipshift_discrete as d;
+use serde_json::json;
+
+/// Arguments of `conv` and `corr`.
+#[derive(Debug, Args)]
+pub struct ConvArgs {
+    /// The signal x: .npy, .json, .csv/.txt, or - for a JSON array on standard input.
+    #[arg(long)]
+    x: String,
+    /// The kernel h (same formats).
+    #[arg(long)]
+    h: String,
+    /// full (length n+m−1), same (length n) or valid (length max(n,m) − min(n,m) + 1).
+    #[arg(long, default_value = "full")]
+    mode: String,
+    /// auto (by a cost model), direct (the O(nm) sum) or fft.
+    #[arg(long, default_value = "auto")]
+    method: String,
+}
+
+/// Arguments of `jacobian`.
+#[derive(Debug, Args)]
+pub struct JacobianArgs {
+    /// The kernel h.
+    #[arg(long)]
+    h: String,
+    /// Length n of the signal x.
+    #[arg(long, allow_hyphen_values = true)]
+    n: String,
+    /// full, same or valid.
+    #[arg(long, default_value = "full")]
+    mode: String,
+    /// numerator (∂z/∂x = H, rows indexed by z) or denominator (Hᵀ, rows indexed by x).
+    #[arg(long, default_value = "numerator")]
+    layout: String,
+}
+
+/// Arguments of `grad`.
+#[derive(Debug, Args)]
+pub struct GradArgs {
+    /// The signal x (length n).
+    #[arg(long)]
+    x: String,
+    /// The kernel h (length m).
+    #[arg(long)]
+    h: String,
+    /// The target y (length n + m − 1).
+    #[arg(long)]
+    y: String,
+}
+
+/// Arguments of `solve`.
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// The kernel h (length m).
+    #[arg(long)]
+    h: String,
+    /// The data y (length N); the solution has length N − m + 1.
+    #[arg(long)]
+    y: String,
+    /// Tikhonov weight λ ≥ 0.
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    lambda: String,
+    /// auto, levinson, banded, cg or dense.
+    #[arg(long, default_value = "auto")]
+    method: String,
+}
+
+fn parse_enum<T: std::str::FromStr>(option: &str, s: &str, accepted: &str) -> Result<T, CliError> {
+    s.parse()
+        .map_err(|_| CliError::arg(option, format!("'{s}' is not one of {accepted}")))
+}
+
+fn mode(s: &str) -> Result<d::Mode, CliError> {
+    parse_enum("--mode", s, "full, same, valid")
+}
+
+fn method(s: &str) -> Result<d::Method, CliError> {
+    parse_enum("--method", s, "auto, direct, fft")
+}
+
+fn vector_text(title: &str, values: &[f64]) -> String {
+    let idx: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
+    format!("{title}\n{}", table(&["k", "value"], &[&idx, values]))
+}
+
+/// `flipshift conv`.
+pub fn conv(a: &ConvArgs) -> Result<Output, CliError> {
+    let (mode, method) = (mode(&a.mode)?, method(&a.method)?);
+    let x = read_vector("--x", &a.x)?;
+    let h = read_vector("--h", &a.h)?;
+    let z = d::convolve(&x, &h, mode, method)?;
+    let text = vector_text(
+        &format!(
+            "z = h * x ({} mode, n = {}, m = {}, length {})",
+            a.mode,
+            x.len(),
+            h.len(),
+            z.len()
+        ),
+        &z,
+    );
+    Ok(Output::vector("conv", &z)?
+        .field("mode", json!(a.mode))
+        .with_text(text))
+}
+
+/// `flipshift corr`.
+pub fn corr(a: &ConvArgs) -> Result<Output, CliError> {
+    let (mode, method) = (mode(&a.mode)?, method(&a.method)?);
+    let x = read_vector("--x", &a.x)?;
+    let h = read_vector("--h", &a.h)?;
+    let z = d::correlate(&x, &h, mode, method)?;
+    let text = vector_text(
+        &format!(
+            "correlation of x with h ({} mode, n = {}, m = {}, length {})",
+            a.mode,
+            x.len(),
+            h.len(),
+            z.len()
+        ),
+        &z,
+    );
+    Ok(Output::vector("corr", &z)?
+        .field("mode", json!(a.mode))
+        .with_text(text))
+}
+
+/// `flipshift jacobian`.
+pub fn jacobian(a: &JacobianArgs) -> Result<Output, CliError> {
+    let mode = mode(&a.mode)?;
+    let layout: d::Layout = parse_enum("--layout", &a.layout, "numerator, denominator")?;
+    let n: usize =
+        a.n.trim()
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| CliError::arg("--n", format!("'{}' is not a length ≥ 1", a.n)))?;
+    if n > 20_000 {
+        return Err(CliError::arg(
+            "--n",
+            format!("{n} is too large for a dense matrix (at most 20000)"),
+        ));
+    }
+    let h = read_vector("--h", &a.h)?;
+    let jac = d::jacobian(&h, n, mode, layout)?;
+    let rows: Vec<Vec<f64>> = jac
+        .row_iter()
+        .map(|r| r.iter().copied().collect())
+        .collect();
+    let mut text = format!(
+        "{} of z = h * x ({} mode): {} × {}; each row of H is the flipped kernel, shifted\n",
+        if a.layout == "denominator" {
+            "Hᵀ = (∂z/∂x)ᵀ"
+        } else {
+            "H = ∂z/∂x"
+        },
+        a.mode,
+        jac.nrows(),
+        jac.ncols()
+    );
+    for r in &rows {
+        let line: Vec<String> = r.iter().map(|v| format!("{:>10}", fmt_num(*v))).collect();
+        text.push_str(&line.join(" "));
+        text.push('\n');
+    }
+    Ok(Output::matrix("jacobian", &rows)?
+        .field("mode", json!(a.mode))
+        .field("layout", json!(a.layout))
+        .field("shape", json!([jac.nrows(), jac.ncols()]))
+        .with_text(text))
+}
+
+/// `flipshift grad`.
+pub fn grad(a: &GradArgs) -> Result<Output, CliError> {
+    let x = read_vector("--x", &a.x)?;
+    let h = read_vector("--h", &a.h)?;
+    let y = read_vector("--y", &a.y)?;
+    let g = d::ls_gradient(&x, &h, &y)?;
+    let j = d::ls_cost(&x, &h, &y)?;
+    let text = format!(
+        "J = ½‖h*x − y‖² = {}\n{}",
+        fmt_num(j),
+        vector_text(
+            "∇J = Hᵀ(Hx − y), the correlation of h with the residual:",
+            &g
+        )
+    );
+    Ok(Output::vector("grad", &g)?.number("J", j)?.with_text(text))
+}
+
+/// `flipshift solve`.
+pub fn solve(a: &SolveArgs) -> Result<Output, CliError> {
+    let lambda = parse_number("--lambda", &a.lambda)?;
+    if lambda < 0.0 {
+        return Err(CliError::arg(
+            "--lambda",
+            format!("must be ≥ 0, got {lambda}"),
+        ));
+    }
+    let method: d::SolveMethod =
+        parse_enum("--method", &a.method, "auto, levinson, banded, cg, dense")?;
+    let h = read_vector("--h", &a.h)?;
+    let y = read_vector("--y", &a.y)?;
+    let (x, info) = d::solve_normal(&h, &y, lambda, method)?;
+    let j = d::ls_cost(&x, &h, &y)? + 0.5 * lambda * x.iter().map(|v| v * v).sum::<f64>();
+    let method_name = format!("{:?}", info.method).to_lowercase();
+    let mut text = format!(
+        "x = argmin ½‖h*x − y‖² + ½λ‖x‖², λ = {} ({} solver",
+        fmt_num(lambda),
+        method_name
+    );
+    if let Some(it) = info.iterations {
+        text.push_str(&format!(", {it} iterations"));
+    }
+    text.push_str(&format!(
+        ", normal-equation residual {})\nJ = {}\n",
+        fmt_num(info.residual_norm),
+        fmt_num(j)
+    ));
+    text.push_str(&vector_text("x:", &x));
+    let mut out = Output::vector("solve", &x)?
+        .number("J", j)?
+        .field("solver", json!(method_name))
+        .number("residual_norm", info.residual_norm)?;
+    if let Some(it) = info.iterations {
+        out = out.field("iterations", json!(it));
+    }
+    Ok(out.with_text(text))
+}

@@ -1,0 +1,6 @@
+//! One module per group of subcommands. No maths here: parse, call the libraries, format.
+
+pub mod check;
+pub mod continuous;
+pub mod demo;
+pub mod discrete;

@@ -1,0 +1,509 @@
+//! The command-line contract (CLI.md): JSON shapes, exit statuses and one-line errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn flipshift(args: &[&str]) -> Output {
+    flipshift_stdin(args, None)
+}
+
+fn flipshift_stdin(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flipshift"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// Run with `--format json`, expect success, return the object.
+fn json_ok(args: &[&str]) -> Value {
+    json_ok_stdin(args, None)
+}
+
+/// As [`json_ok`], feeding `stdin`.
+fn json_ok_stdin(args: &[&str], stdin: Option<&str>) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = flipshift_stdin(&all, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert!(v.is_object());
+    v
+}
+
+fn values(v: &Value) -> Vec<f64> {
+    v["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// Expect exit status 2 and exactly one line on standard error beginning with `error:`.
+fn assert_bad_input(args: &[&str], stdin: Option<&str>, mention: &str) {
+    let out = flipshift_stdin(args, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: status {:?}, stderr {stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: want one line, got {stderr}");
+    assert!(lines[0].starts_with("error:"), "{args:?}: {stderr}");
+    assert!(
+        lines[0].to_lowercase().contains(&mention.to_lowercase()),
+        "{args:?}: '{}' should mention '{mention}'",
+        lines[0]
+    );
+}
+
+fn tmp(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flipshift-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+#[test]
+fn unknown_options_and_commands_are_one_line_errors() {
+    assert_bad_input(&["conv", "--bogus", "1"], None, "bogus");
+    assert_bad_input(&["nosuchcommand"], None, "nosuchcommand");
+    assert_bad_input(&["eval", "--f", "t"], None, "--t");
+}
+
+#[test]
+fn bad_expressions_name_the_column() {
+    for (expr, col) in [
+        ("exp(-t^", "column 8"),
+        ("t**2", "column 3"),
+        ("foo(t)", "foo"),
+        ("2..3", "column"),
+        ("()", "column 2"),
+        ("", "column"),
+    ] {
+        assert_bad_input(&["eval", "--f", expr, "--t", "0:1:3"], None, col);
+    }
+}
+
+#[test]
+fn bad_grids_and_numbers_are_errors() {
+    assert_bad_input(&["eval", "--f", "t", "--t", ""], None, "--t");
+    assert_bad_input(&["eval", "--f", "t", "--t", "0:1:0"], None, "--t");
+    assert_bad_input(&["eval", "--f", "t", "--t", "0:1"], None, "--t");
+    assert_bad_input(&["eval", "--f", "t", "--t", "nan"], None, "--t");
+    assert_bad_input(
+        &["derivative", "--h", "rect(t)", "--t0", "nan"],
+        None,
+        "--t0",
+    );
+    assert_bad_input(
+        &["derivative", "--h", "rect(t)", "--t0", "inf"],
+        None,
+        "--t0",
+    );
+    assert_bad_input(
+        &["eval", "--f", "log(t)", "--t", "-1,1"],
+        None,
+        "not finite",
+    );
+    assert_bad_input(
+        &["eval", "--f", "a*t", "--t", "0", "--param", "a=x"],
+        None,
+        "--param",
+    );
+}
+
+#[test]
+fn bad_vectors_are_errors() {
+    let empty = tmp("empty.json", b"[]");
+    let nan = tmp("nan.csv", b"1, nan, 3");
+    let text = tmp("text.csv", b"1, two, 3");
+    let h = tmp("h.json", b"[1, 2]");
+    let odd = tmp("x.xyz", b"1");
+    let e = empty.to_str().unwrap();
+    let hh = h.to_str().unwrap();
+    assert_bad_input(&["conv", "--x", e, "--h", hh], None, "empty");
+    assert_bad_input(
+        &["conv", "--x", nan.to_str().unwrap(), "--h", hh],
+        None,
+        "finite",
+    );
+    assert_bad_input(
+        &["conv", "--x", text.to_str().unwrap(), "--h", hh],
+        None,
+        "two",
+    );
+    assert_bad_input(
+        &["conv", "--x", "/no/such/file.json", "--h", hh],
+        None,
+        "/no/such/file.json",
+    );
+    assert_bad_input(
+        &["conv", "--x", odd.to_str().unwrap(), "--h", hh],
+        None,
+        ".xyz",
+    );
+    assert_bad_input(
+        &["conv", "--x", "-", "--h", hh],
+        Some("{\"a\": 1}"),
+        "array",
+    );
+    assert_bad_input(
+        &["conv", "--x", "-", "--h", hh],
+        Some("[1, \"a\"]"),
+        "entry 1",
+    );
+    assert_bad_input(
+        &["conv", "--x", "-", "--h", hh, "--mode", "middle"],
+        Some("[1]"),
+        "--mode",
+    );
+    assert_bad_input(&["jacobian", "--h", hh, "--n", "0"], None, "--n");
+    assert_bad_input(&["grad", "--x", hh, "--h", hh, "--y", hh], None, "length");
+    assert_bad_input(
+        &["solve", "--h", hh, "--y", hh, "--lambda", "-1"],
+        None,
+        "--lambda",
+    );
+}
+
+#[test]
+fn conv_reads_stdin_and_matches_the_hand_computed_sum() {
+    let h = tmp("h2.json", b"[1, -2, 0.5]");
+    // (1, 2, 3) * (1, -2, 0.5) by hand: z_k = sum_i h_i x_(k-i).
+    let want = [1.0, 0.0, -0.5, -5.0, 1.5];
+    let v = json_ok_stdin(
+        &["conv", "--x", "-", "--h", h.to_str().unwrap()],
+        Some("[1, 2, 3]"),
+    );
+    assert_eq!(v["command"], "conv");
+    let got = values(&v);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        // Integers small enough that every product and sum is exact in f64, up to FFT rounding
+        // (a few ulps of the largest partial sum, 5).
+        assert!((g - w).abs() <= 16.0 * f64::EPSILON * 5.0, "{got:?}");
+    }
+}
+
+#[test]
+fn npy_csv_and_json_inputs_agree() {
+    let csv = tmp("x.csv", b"1,2\n3");
+    let json = tmp("x.json", b"[1, 2, 3]");
+    let h = tmp("h3.txt", b"0.5 0.25");
+    let a = json_ok(&[
+        "conv",
+        "--x",
+        csv.to_str().unwrap(),
+        "--h",
+        h.to_str().unwrap(),
+        "--method",
+        "direct",
+    ]);
+    let npy = std::env::temp_dir().join(format!("flipshift-cli-{}/out.npy", std::process::id()));
+    let b = json_ok(&[
+        "conv",
+        "--x",
+        json.to_str().unwrap(),
+        "--h",
+        h.to_str().unwrap(),
+        "--method",
+        "direct",
+        "--out",
+        npy.to_str().unwrap(),
+    ]);
+    assert_eq!(values(&a), values(&b));
+    // The written .npy reads back as the same values: convolving it with the unit impulse [1]
+    // returns it unchanged, exactly.
+    let c = json_ok_stdin(
+        &[
+            "conv",
+            "--x",
+            npy.to_str().unwrap(),
+            "--h",
+            "-",
+            "--method",
+            "direct",
+        ],
+        Some("[1]"),
+    );
+    assert_eq!(values(&c), values(&b));
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
+
+#[test]
+fn eval_returns_values_grid_and_both_printed_forms() {
+    let v = json_ok(&["eval", "--f", "-t^2 + a", "--t", "0:2:3", "--param", "a=1"]);
+    assert_eq!(v["command"], "eval");
+    assert_eq!(values(&v), vec![1.0, 0.0, -3.0]);
+    assert_eq!(v["grid"], serde_json::json!([0.0, 1.0, 2.0]));
+    assert_eq!(v["symbolic"], "−t² + a");
+    assert!(v["latex"].as_str().unwrap().contains("t^{2}"));
+}
+
+#[test]
+fn convolve_of_two_rects_is_the_triangle_with_an_estimate() {
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "rect(t)",
+        "--x",
+        "rect(t)",
+        "--t",
+        "-1.5,-0.5,0,0.25,1",
+    ]);
+    let want = [0.0, 0.5, 1.0, 0.75, 0.0];
+    for (g, w) in values(&v).iter().zip(want) {
+        // 1e-12 relative is the issue's accuracy bound.
+        assert!(close(*g, w, 1e-12), "{g} vs {w}");
+    }
+    assert_eq!(v["method"], "quadrature");
+    let est = v["error_estimate"].as_f64().unwrap();
+    assert!((0.0..1e-12).contains(&est));
+}
+
+#[test]
+fn an_unreachable_tolerance_exits_1_with_the_best_value() {
+    let out = flipshift(&[
+        "convolve",
+        "--h",
+        "gauss(t)",
+        "--x",
+        "exp(-t^2)",
+        "--t",
+        "0.3",
+        "--tol",
+        "1e-20",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains('±'), "best value and estimate: {stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error:") && stderr.contains("--tol"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn derivative_is_the_kernel_reversed_and_shifted() {
+    let v = json_ok(&[
+        "derivative",
+        "--h",
+        "exp(-t)*step(t)",
+        "--t0",
+        "1",
+        "--tau",
+        "-1,0,0.5,1,2",
+    ]);
+    assert_eq!(v["symbolic"], "exp(τ − 1)·step(1 − τ)");
+    assert_eq!(
+        v["latex"],
+        r"e^{\tau - 1}\,\operatorname{step}\left(1 - \tau\right)"
+    );
+    let h = |t: f64| {
+        if t > 0.0 {
+            (-t).exp()
+        } else if t == 0.0 {
+            0.5
+        } else {
+            0.0
+        }
+    };
+    for (g, tau) in values(&v).iter().zip([-1.0, 0.0, 0.5, 1.0, 2.0]) {
+        assert!(close(*g, h(1.0 - tau), 4.0 * f64::EPSILON), "τ = {tau}");
+    }
+}
+
+#[test]
+fn lsgrad_of_gaussians_matches_the_closed_form() {
+    // h = x = gauss, y = 0: δJ/δx = N(0, 3) density, J = 1/(4√(2π)).
+    let v = json_ok(&[
+        "lsgrad", "--h", "gauss(t)", "--x", "gauss(t)", "--y", "0*t", "--s", "-1,0,2",
+    ]);
+    let pi = std::f64::consts::PI;
+    for (g, s) in values(&v).iter().zip([-1.0f64, 0.0, 2.0]) {
+        let want = (-s * s / 6.0).exp() / (6.0 * pi).sqrt();
+        assert!(close(*g, want, 1e-10), "s = {s}: {g} vs {want}");
+    }
+    assert!(close(
+        v["J"].as_f64().unwrap(),
+        0.25 / (2.0 * pi).sqrt(),
+        1e-10
+    ));
+}
+
+#[test]
+fn euler_lagrange_of_the_harmonic_oscillator() {
+    // L = ½x′² + ½x²: ∂L/∂x − d/dt ∂L/∂x′ = x − x″; along x = sin t that is 2 sin t.
+    let v = json_ok(&[
+        "euler-lagrange",
+        "--lagrangian",
+        "xp^2/2 + x^2/2",
+        "--x",
+        "sin(t)",
+        "--t",
+        "0:3:4",
+    ]);
+    assert_eq!(v["symbolic"], "x − x″");
+    for (g, t) in values(&v).iter().zip([0.0f64, 1.0, 2.0, 3.0]) {
+        assert!(close(*g, 2.0 * t.sin(), 1e-14), "t = {t}");
+    }
+    assert_bad_input(
+        &["euler-lagrange", "--lagrangian", "xp^2", "--x", "sin(t)"],
+        None,
+        "--t",
+    );
+    assert_bad_input(
+        &["euler-lagrange", "--lagrangian", "y*xp"],
+        None,
+        "column 1",
+    );
+}
+
+#[test]
+fn jacobian_rows_are_the_flipped_kernel() {
+    let v = json_ok_stdin(&["jacobian", "--h", "-", "--n", "3"], Some("[1, 2]"));
+    assert_eq!(
+        v["values"],
+        serde_json::json!([
+            [1.0, 0.0, 0.0],
+            [2.0, 1.0, 0.0],
+            [0.0, 2.0, 1.0],
+            [0.0, 0.0, 2.0]
+        ])
+    );
+    let t = json_ok_stdin(
+        &[
+            "jacobian",
+            "--h",
+            "-",
+            "--n",
+            "3",
+            "--layout",
+            "denominator",
+        ],
+        Some("[1, 2]"),
+    );
+    assert_eq!(
+        t["values"],
+        serde_json::json!([
+            [1.0, 2.0, 0.0, 0.0],
+            [0.0, 1.0, 2.0, 0.0],
+            [0.0, 0.0, 1.0, 2.0]
+        ])
+    );
+}
+
+#[test]
+fn grad_and_solve_agree_with_hand_computations() {
+    let h = tmp("hg.json", b"[1, 2]");
+    let y = tmp("yg.json", b"[0, 0]");
+    // x = (1): r = (1, 2), Hᵀr = 5, J = ½·5.
+    let v = json_ok_stdin(
+        &[
+            "grad",
+            "--x",
+            "-",
+            "--h",
+            h.to_str().unwrap(),
+            "--y",
+            y.to_str().unwrap(),
+        ],
+        Some("[1]"),
+    );
+    assert_eq!(values(&v), vec![5.0]);
+    assert_eq!(v["J"], 2.5);
+    // y = h * (1, −1, 2) is recovered exactly by every solver.
+    let yy = tmp("ys.json", b"[1, 1, 0, 4]");
+    for method in ["levinson", "banded", "cg", "dense", "auto"] {
+        let s = json_ok(&[
+            "solve",
+            "--h",
+            h.to_str().unwrap(),
+            "--y",
+            yy.to_str().unwrap(),
+            "--method",
+            method,
+        ]);
+        for (g, w) in values(&s).iter().zip([1.0, -1.0, 2.0]) {
+            assert!(close(*g, w, 1e-10), "{method}: {g} vs {w}");
+        }
+    }
+    let zero = tmp("h0.json", b"[0, 0]");
+    assert_bad_input(
+        &[
+            "solve",
+            "--h",
+            zero.to_str().unwrap(),
+            "--y",
+            yy.to_str().unwrap(),
+        ],
+        None,
+        "singular",
+    );
+}
+
+#[test]
+fn check_reports_errors_orders_and_rounding_per_quantity() {
+    let v = json_ok(&[
+        "check",
+        "--h",
+        "tri(t)",
+        "--x",
+        "exp(-t^2)",
+        "--levels",
+        "5",
+    ]);
+    let deltas = v["deltas"].as_array().unwrap();
+    assert_eq!(deltas.len(), 5);
+    for q in ["conv", "derivative", "lsgrad", "hessian"] {
+        assert_eq!(v["errors"][q].as_array().unwrap().len(), 5, "{q}");
+        assert!(v["rounding"][q].is_boolean(), "{q}");
+    }
+    // tri has kinks on the grid: second order (see crates/discrete/tests/bridge_orders.rs).
+    let p = v["orders"]["conv"].as_f64().unwrap();
+    assert!((p - 2.0).abs() < 0.25, "{p}");
+    // Point samples make the derivative row exact: rounding, no order.
+    assert!(v["orders"]["derivative"].is_null());
+    assert_eq!(v["rounding"]["derivative"], true);
+    assert_bad_input(
+        &[
+            "check",
+            "--h",
+            "rect(t)",
+            "--x",
+            "exp(-t^2)",
+            "--rule",
+            "simpson",
+        ],
+        None,
+        "--rule",
+    );
+    assert_bad_input(
+        &["check", "--h", "rect(t)", "--x", "1 + t"],
+        None,
+        "does not decay",
+    );
+}
