@@ -32,4 +32,5 @@ pub use bridge::*;
 pub use linear::{DiscreteError, Layout, LinearOp, Method, Mode};
 pub use normal::{
     SolveInfo, SolveMethod, autocorrelation, ls_cost, ls_gradient, ls_residual, solve_normal,
+    solve_toeplitz,
 };

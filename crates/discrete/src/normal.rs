@@ -59,7 +59,8 @@ pub fn autocorrelation(h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
 /// A normal-equation solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SolveMethod {
-    /// Banded Cholesky for a narrow band, Levinson otherwise, CG for very large systems.
+    /// Banded Cholesky for a narrow band; otherwise conjugate gradients, falling back to
+    /// Levinson when they stall.
     Auto,
     /// Levinson recursion for symmetric Toeplitz systems, $O(n^2)$ time, $O(n)$ memory.
     Levinson,
@@ -104,6 +105,10 @@ pub struct SolveInfo {
 /// Pivots below this fraction of the diagonal mean the system is numerically singular: the
 /// condition number exceeds about 1e14, beyond which double precision returns noise.
 const PIVOT_FLOOR: f64 = 1e-14;
+
+/// Condition numbers beyond this leave fewer than about 3 correct digits in double precision:
+/// such a system is refused rather than answered with noise.
+const MAX_CONDITION: f64 = 1e13;
 
 /// The relative residual a solution must reach to be returned; larger means the solver's
 /// result is not a solution of this system, whatever its cause.
@@ -158,29 +163,105 @@ pub fn solve_normal(
         });
     }
     let b = correlate(y, h, Mode::Valid, Method::Auto)?;
+    solve_toeplitz(&a, &b, method)
+}
+
+/// Solve $T x = b$ for the symmetric positive definite Toeplitz matrix $T$ with first column
+/// `a` (banded when `a` ends in zeros) — the core of [`solve_normal`], where
+/// $a$ is the autocorrelation of $h$ plus $\lambda$ at lag 0 and $b = H^\top y$.
+///
+/// The result is checked: a relative residual above 1e-6, a pivot below 1e-14 of the diagonal,
+/// or conjugate gradients that stall are errors, never a returned vector.
+pub fn solve_toeplitz(
+    a: &[f64],
+    b: &[f64],
+    method: SolveMethod,
+) -> Result<(Vec<f64>, SolveInfo), DiscreteError> {
+    check("a", a)?;
+    check("b", b)?;
+    if a.len() != b.len() {
+        return Err(DiscreteError::Length {
+            what: "b",
+            got: b.len(),
+            expected: format!("the matrix is {n} × {n}", n = a.len()),
+        });
+    }
+    if !(a[0] > 0.0) {
+        return Err(DiscreteError::Singular {
+            detail: "the diagonal is not positive (h is zero and λ = 0?)".into(),
+        });
+    }
+    let n = a.len();
+    let band = a.iter().rposition(|v| *v != 0.0).unwrap_or(0);
     let method = match method {
         SolveMethod::Auto => {
-            let p = (m - 1).min(n - 1);
-            if p * p <= 4 * n || p < 16 {
+            if band * band <= 4 * n || band < 16 {
                 SolveMethod::Banded
-            } else if n <= 20_000 {
-                SolveMethod::Levinson
             } else {
-                SolveMethod::Cg
+                // Wide band: CG with FFT products is fastest when the system is reasonably
+                // conditioned (as with Tikhonov regularisation); when it stalls, Levinson.
+                match solve_toeplitz(a, b, SolveMethod::Cg) {
+                    Ok(done) => return Ok(done),
+                    Err(DiscreteError::NoConvergence { .. }) if n <= 20_000 => {
+                        SolveMethod::Levinson
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         other => other,
     };
-    let (x, iterations) = match method {
-        SolveMethod::Levinson => (levinson(&a, &b)?, None),
-        SolveMethod::Banded => (banded_cholesky(&a, (m - 1).min(n - 1), &b)?, None),
-        SolveMethod::Dense => (dense(&a, &b)?, None),
+    // Each direct solver also returns A⁻¹p for the probes of the condition estimate.
+    let alternating: Vec<f64> = (0..n)
+        .map(|k| if k % 2 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let mut e1 = vec![0.0; n];
+    e1[0] = 1.0;
+    let (x, iterations, probes) = match method {
+        SolveMethod::Levinson => {
+            let (x, f) = levinson(a, b)?;
+            let (alt, _) = levinson(a, &alternating)?;
+            (x, None, vec![(f, &e1), (alt, &alternating)])
+        }
+        SolveMethod::Banded => {
+            let xs = banded_cholesky(a, band, &[b, &e1, &alternating])?;
+            let mut it = xs.into_iter();
+            let (x, f, alt) = (
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+            );
+            (x, None, vec![(f, &e1), (alt, &alternating)])
+        }
+        SolveMethod::Dense => {
+            let xs = dense(a, &[b, &e1, &alternating])?;
+            let mut it = xs.into_iter();
+            let (x, f, alt) = (
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+            );
+            (x, None, vec![(f, &e1), (alt, &alternating)])
+        }
         SolveMethod::Cg | SolveMethod::Auto => {
-            let (x, it) = conjugate_gradients(&a, &b)?;
-            (x, Some(it))
+            // CG on a hopeless system does not converge, which is its own error.
+            let (x, it) = conjugate_gradients(a, b)?;
+            (x, Some(it), Vec::new())
         }
     };
-    let residual_norm = relative_residual(&a, &x, &b)?;
+    // κ₁(A) ≥ ‖A‖₁·‖A⁻¹p‖₁/‖p‖₁ for any probe p; ‖A‖₁ ≤ |a₀| + 2Σ|a_k|.
+    let norm_a = a[0].abs() + 2.0 * a[1..].iter().map(|v| v.abs()).sum::<f64>();
+    let l1 = |v: &[f64]| v.iter().map(|x| x.abs()).sum::<f64>();
+    let kappa = probes
+        .iter()
+        .map(|(sol, p)| norm_a * l1(sol) / l1(p))
+        .fold(0.0, f64::max);
+    if !(kappa <= MAX_CONDITION) {
+        return Err(DiscreteError::Singular {
+            detail: format!("condition number at least {kappa:.1e}"),
+        });
+    }
+    let residual_norm = relative_residual(a, &x, b)?;
     if !(residual_norm <= ACCEPT) {
         return Err(DiscreteError::Singular {
             detail: format!("the {method:?} solution leaves a relative residual {residual_norm:e}"),
@@ -251,7 +332,7 @@ fn relative_residual(a: &[f64], x: &[f64], b: &[f64]) -> Result<f64, DiscreteErr
 ///
 /// Forward vectors $f^{(k)}$ with $T_k f^{(k)} = e_1$ (the backward ones are their reversals,
 /// by symmetry) are extended one order at a time; the solution follows with them.
-fn levinson(t: &[f64], b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+fn levinson(t: &[f64], b: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DiscreteError> {
     let n = t.len();
     let t0 = t[0];
     if !(t0 > 0.0) {
@@ -259,13 +340,19 @@ fn levinson(t: &[f64], b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
             detail: "the autocorrelation at lag 0 is not positive (h = 0?)".into(),
         });
     }
-    let mut f = vec![1.0 / t0];
-    let mut x = vec![b[0] / t0];
+    let mut f = vec![0.0; n];
+    f[0] = 1.0 / t0;
+    let mut x = vec![0.0; n];
+    x[0] = b[0] / t0;
+    // t reversed, so that the dot products below run forwards over both operands.
+    let trev: Vec<f64> = t.iter().rev().copied().collect();
     // Prediction error relative to t0: the k-th pivot of T's LDLᵀ over t0.
     let mut pivot = 1.0;
     for k in 1..n {
-        // ε_f = (row k of T_{k+1}) · [f; 0]
-        let ef: f64 = (0..k).map(|i| t[k - i] * f[i]).sum();
+        // ε_f = Σ_{i<k} t[k − i]·f[i] = Σ_i trev[n−1−k+i]·f[i]; likewise ε_x with x.
+        let tk = &trev[n - 1 - k..n - 1];
+        let ef: f64 = tk.iter().zip(&f[..k]).map(|(a, c)| a * c).sum();
+        let ex: f64 = tk.iter().zip(&x[..k]).map(|(a, c)| a * c).sum();
         let denom = 1.0 - ef * ef;
         pivot *= denom;
         if !(denom > 0.0) || pivot < PIVOT_FLOOR {
@@ -273,26 +360,30 @@ fn levinson(t: &[f64], b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
                 detail: format!("Levinson recursion broke down at order {k} (pivot {pivot:e})"),
             });
         }
-        let mut g = vec![0.0; k + 1];
-        for i in 0..=k {
-            let fi = if i < k { f[i] } else { 0.0 };
-            let bi = if i >= 1 { f[k - i] } else { 0.0 }; // [0; reverse(f)]
-            g[i] = (fi - ef * bi) / denom;
+        // f ← ([f; 0] − ε_f·[0; reverse f]) / denom, in place, pairing i with k − i.
+        let (mut lo, mut hi) = (0usize, k);
+        while lo < hi {
+            let (a, c) = (f[lo], f[hi]);
+            f[lo] = (a - ef * c) / denom;
+            f[hi] = (c - ef * a) / denom;
+            lo += 1;
+            hi -= 1;
         }
-        f = g;
-        let ex: f64 = (0..k).map(|i| t[k - i] * x[i]).sum();
+        if lo == hi {
+            f[lo] *= (1.0 - ef) / denom;
+        }
+        // x ← [x; 0] + (b_k − ε_x)·(backward vector = reverse of the new f).
         let coef = b[k] - ex;
-        x.push(0.0);
-        // x += coef · backward vector, the reversal of f.
         for i in 0..=k {
             x[i] += coef * f[k - i];
         }
     }
-    Ok(x)
+    // f is now T⁻¹e₁: the caller's condition estimate gets it for free.
+    Ok((x, f))
 }
 
 /// Cholesky $A = L L^\top$ in band storage (half-bandwidth `p`), then two triangular solves.
-fn banded_cholesky(a: &[f64], p: usize, b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+fn banded_cholesky(a: &[f64], p: usize, rhs: &[&[f64]]) -> Result<Vec<Vec<f64>>, DiscreteError> {
     let n = a.len();
     let w = p + 1;
     // l[i*w + (j + p - i)] holds L[i][j] for i − p ≤ j ≤ i.
@@ -302,10 +393,11 @@ fn banded_cholesky(a: &[f64], p: usize, b: &[f64]) -> Result<Vec<f64>, DiscreteE
         let j0 = i.saturating_sub(p);
         for j in j0..=i {
             let k0 = j0.max(j.saturating_sub(p));
-            let mut s = at(i, j);
-            for k in k0..j {
-                s -= l[i * w + (k + p - i)] * l[j * w + (k + p - j)];
-            }
+            // Σ_k L[i][k]·L[j][k] over k0 ≤ k < j: contiguous runs of both band rows.
+            let ri = &l[i * w + (k0 + p - i)..i * w + (j + p - i)];
+            let rj = &l[j * w + (k0 + p - j)..j * w + p];
+            let dot: f64 = ri.iter().zip(rj).map(|(u, v)| u * v).sum();
+            let s = at(i, j) - dot;
             if i == j {
                 if !(s > PIVOT_FLOOR * a[0]) {
                     return Err(DiscreteError::Singular {
@@ -318,29 +410,31 @@ fn banded_cholesky(a: &[f64], p: usize, b: &[f64]) -> Result<Vec<f64>, DiscreteE
             }
         }
     }
-    // L y = b
-    let mut y = vec![0.0; n];
-    for i in 0..n {
-        let mut s = b[i];
-        for k in i.saturating_sub(p)..i {
-            s -= l[i * w + (k + p - i)] * y[k];
+    let solve = |b: &[f64]| -> Vec<f64> {
+        // L y = b
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let k0 = i.saturating_sub(p);
+            let row = &l[i * w + (k0 + p - i)..i * w + p];
+            let dot: f64 = row.iter().zip(&y[k0..i]).map(|(u, v)| u * v).sum();
+            y[i] = (b[i] - dot) / l[i * w + p];
         }
-        y[i] = s / l[i * w + p];
-    }
-    // Lᵀ x = y
-    let mut x = vec![0.0; n];
-    for i in (0..n).rev() {
-        let mut s = y[i];
-        for k in i + 1..(i + p + 1).min(n) {
-            s -= l[k * w + (i + p - k)] * x[k];
+        // Lᵀ x = y
+        let mut x = vec![0.0; n];
+        for i in (0..n).rev() {
+            let mut s = y[i];
+            for k in i + 1..(i + p + 1).min(n) {
+                s -= l[k * w + (i + p - k)] * x[k];
+            }
+            x[i] = s / l[i * w + p];
         }
-        x[i] = s / l[i * w + p];
-    }
-    Ok(x)
+        x
+    };
+    Ok(rhs.iter().map(|b| solve(b)).collect())
 }
 
 /// Dense Cholesky on the assembled matrix: the reference.
-fn dense(a: &[f64], b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+fn dense(a: &[f64], rhs: &[&[f64]]) -> Result<Vec<Vec<f64>>, DiscreteError> {
     let n = a.len();
     let m = DMatrix::from_fn(n, n, |i, j| a[i.abs_diff(j)]);
     let chol = nalgebra::Cholesky::new(m).ok_or_else(|| DiscreteError::Singular {
@@ -355,8 +449,15 @@ fn dense(a: &[f64], b: &[f64]) -> Result<Vec<f64>, DiscreteError> {
             detail: format!("dense Cholesky pivot {min_pivot:e} (diagonal {:e})", a[0]),
         });
     }
-    let x = chol.solve(&nalgebra::DVector::from_column_slice(b));
-    Ok(x.iter().copied().collect())
+    Ok(rhs
+        .iter()
+        .map(|b| {
+            chol.solve(&nalgebra::DVector::from_column_slice(b))
+                .iter()
+                .copied()
+                .collect()
+        })
+        .collect())
 }
 
 /// Conjugate gradients on the symmetric positive definite Toeplitz system, matrix–vector
