@@ -244,6 +244,7 @@ fn render(e: &Expr, style: Style) -> String {
                 },
                 Style::Unicode => match f {
                     Func::Sqrt if prec(a) == 5 => format!("√{arg}"),
+                    Func::Sqrt => format!("√({arg})"),
                     Func::Abs => format!("|{arg}|"),
                     Func::SincD1 => format!("sinc′({arg})"),
                     Func::SincD2 => format!("sinc″({arg})"),

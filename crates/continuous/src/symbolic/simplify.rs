@@ -192,21 +192,34 @@ fn collect_sum(e: &Expr) -> Expr {
     out.unwrap_or(Expr::Num(0.0))
 }
 
-/// Split a product into its numeric coefficient and its factors with numeric exponents.
+/// Split a product into its numeric coefficient and its factors with numeric exponents:
+/// quotients become negative powers and square roots half powers. Splitting a power of a
+/// product or quotient is only valid for integer powers, so fractional ones stay whole.
 fn flatten_product(e: &Expr, power: f64, coeff: &mut f64, out: &mut Vec<(Expr, f64)>) {
+    let integer = power.fract() == 0.0;
     match e {
-        Expr::Num(v) => *coeff *= v.powf(power),
-        Expr::Neg(a) => {
-            *coeff *= -1.0;
+        Expr::Num(v) if integer => *coeff *= v.powi(power as i32),
+        Expr::Neg(a) if integer => {
+            if (power as i64) % 2 != 0 {
+                *coeff = -*coeff;
+            }
             flatten_product(a, power, coeff, out);
         }
-        Expr::Mul(a, b) => {
+        Expr::Mul(a, b) if integer => {
             flatten_product(a, power, coeff, out);
             flatten_product(b, power, coeff, out);
         }
-        Expr::Pow(a, b) if num(b).is_some() && !matches!(**a, Expr::Num(_)) => {
+        Expr::Div(a, b) if integer => {
+            flatten_product(a, power, coeff, out);
+            flatten_product(b, -power, coeff, out);
+        }
+        Expr::Pow(a, b) if integer && num(b).is_some() && !matches!(**a, Expr::Num(_)) => {
             let p = num(b).unwrap_or(1.0);
-            push_factor(out, (**a).clone(), power * p);
+            // (a^p)^k = a^(pk) for integer k.
+            flatten_product(a, power * p, coeff, out);
+        }
+        Expr::Call(Func::Sqrt, u) if integer && !matches!(**u, Expr::Num(_)) => {
+            flatten_product(u, 0.5 * power, coeff, out)
         }
         _ => push_factor(out, e.clone(), power),
     }
@@ -220,6 +233,23 @@ fn push_factor(out: &mut Vec<(Expr, f64)>, base: Expr, p: f64) {
     }
 }
 
+/// `base^p` for p > 0, with ½ as a square root.
+fn power_of(base: Expr, p: f64) -> Expr {
+    if p == 1.0 {
+        base
+    } else if p == 0.5 {
+        Expr::call(Func::Sqrt, base)
+    } else {
+        Expr::Pow(Box::new(base), Box::new(Expr::Num(p)))
+    }
+}
+
+fn product_of(factors: Vec<Expr>) -> Option<Expr> {
+    factors
+        .into_iter()
+        .reduce(|acc, f| Expr::Mul(Box::new(acc), Box::new(f)))
+}
+
 fn mul(a: Expr, b: Expr) -> Expr {
     if is_num(&a, 0.0) || is_num(&b, 0.0) {
         return Expr::Num(0.0);
@@ -229,44 +259,62 @@ fn mul(a: Expr, b: Expr) -> Expr {
     {
         return v;
     }
+    build_product(&Expr::Mul(Box::new(a), Box::new(b)))
+}
+
+/// Rebuild a product or quotient as coefficient · numerator / denominator.
+fn build_product(e: &Expr) -> Expr {
     let mut coeff = 1.0;
     let mut factors = Vec::new();
-    flatten_product(&a, 1.0, &mut coeff, &mut factors);
-    flatten_product(&b, 1.0, &mut coeff, &mut factors);
+    flatten_product(e, 1.0, &mut coeff, &mut factors);
     factors.retain(|(_, p)| *p != 0.0);
     if !coeff.is_finite() {
-        return Expr::Mul(Box::new(a), Box::new(b));
+        return e.clone();
     }
     if coeff == 0.0 {
         return Expr::Num(0.0);
     }
-    let mut out: Option<Expr> = None;
+    let (mut up, mut down) = (Vec::new(), Vec::new());
     for (base, p) in factors {
-        let f = if p == 1.0 {
-            base
+        if p > 0.0 {
+            up.push(power_of(base, p));
         } else {
-            Expr::Pow(Box::new(base), Box::new(Expr::Num(p)))
-        };
-        out = Some(match out {
-            None => f,
-            Some(acc) => Expr::Mul(Box::new(acc), Box::new(f)),
-        });
+            down.push(power_of(base, -p));
+        }
     }
-    let body = match out {
-        None => return Expr::Num(coeff),
-        Some(b) => b,
+    // A number times a lone sum: distribute, 2·(0.5a − b) = a − 2b.
+    if coeff != 1.0
+        && up.len() == 1
+        && down.is_empty()
+        && matches!(up[0], Expr::Add(..) | Expr::Sub(..))
+    {
+        let mut terms = Vec::new();
+        flatten_sum(&up[0], 1.0, &mut terms);
+        let scaled = terms
+            .into_iter()
+            .map(|(c, b)| match b {
+                None => Expr::Num(c * coeff),
+                Some(b) => Expr::Mul(Box::new(Expr::Num(c * coeff)), Box::new(b)),
+            })
+            .reduce(|acc, t| Expr::Add(Box::new(acc), Box::new(t)));
+        if let Some(sum) = scaled {
+            return collect_sum(&sum);
+        }
+    }
+    let magnitude = coeff.abs();
+    let numerator = match (product_of(up), magnitude == 1.0) {
+        (Some(n), true) => n,
+        (Some(n), false) => Expr::Mul(Box::new(Expr::Num(magnitude)), Box::new(n)),
+        (None, _) => Expr::Num(magnitude),
     };
-    if coeff == 1.0 {
-        body
-    } else if coeff == -1.0 {
-        Expr::Neg(Box::new(body))
-    } else if coeff < 0.0 {
-        Expr::Neg(Box::new(Expr::Mul(
-            Box::new(Expr::Num(-coeff)),
-            Box::new(body),
-        )))
+    let value = match product_of(down) {
+        None => numerator,
+        Some(d) => Expr::Div(Box::new(numerator), Box::new(d)),
+    };
+    if coeff < 0.0 {
+        Expr::Neg(Box::new(value))
     } else {
-        Expr::Mul(Box::new(Expr::Num(coeff)), Box::new(body))
+        value
     }
 }
 
@@ -308,7 +356,8 @@ fn div(a: Expr, b: Expr) -> Expr {
         (x, Expr::Num(y)) if (1.0 / y) * y == 1.0 && (1.0 / y).fract() == 0.0 => {
             mul(Expr::Num(1.0 / y), x)
         }
-        (x, y) => Expr::Div(Box::new(x), Box::new(y)),
+        (x, y @ Expr::Num(_)) => Expr::Div(Box::new(x), Box::new(y)),
+        (x, y) => build_product(&Expr::Div(Box::new(x), Box::new(y))),
     }
 }
 
