@@ -507,3 +507,55 @@ fn check_reports_errors_orders_and_rounding_per_quantity() {
         "does not decay",
     );
 }
+
+#[test]
+fn integrals_that_do_not_exist_are_bad_input() {
+    // A product that does not decay, a non-integrable pole, a residual that does not decay.
+    assert_bad_input(
+        &["convolve", "--h", "1", "--x", "1", "--t", "0"],
+        None,
+        "does not exist",
+    );
+    assert_bad_input(
+        &["convolve", "--h", "exp(t)", "--x", "exp(t)", "--t", "0"],
+        None,
+        "does not exist",
+    );
+    assert_bad_input(
+        &["convolve", "--h", "1/t", "--x", "rect(t)", "--t", "0"],
+        None,
+        "singularity",
+    );
+    assert_bad_input(
+        &[
+            "lsgrad", "--h", "gauss(t)", "--x", "sin(t)", "--y", "0", "--s", "0",
+        ],
+        None,
+        "does not exist",
+    );
+    assert_bad_input(
+        &[
+            "lsgrad", "--h", "gauss(t)", "--x", "gauss(t)", "--y", "1", "--s", "0",
+        ],
+        None,
+        "does not exist",
+    );
+    assert_bad_input(&["check", "--h", "0*t", "--x", "exp(-t^2)"], None, "zero");
+    // An integrable singularity is not an error of the input: the best value and exit 1 if
+    // the tolerance cannot be met, never a claim that the integral diverges.
+    let out = flipshift(&[
+        "convolve",
+        "--h",
+        "1/sqrt(abs(t))",
+        "--x",
+        "rect(t)",
+        "--t",
+        "0",
+    ]);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

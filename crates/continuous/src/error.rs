@@ -35,7 +35,7 @@ pub enum ContinuousError {
         hint: String,
     },
     /// A value that must be finite was NaN or infinite.
-    #[error("{what} must be finite, got {value}")]
+    #[error("{what} must be finite, got {value:?}")]
     NonFinite {
         /// Which value (e.g. `"t0"`, `"grid point 3"`).
         what: String,
@@ -57,7 +57,7 @@ pub enum ContinuousError {
         reason: String,
     },
     /// An expression that is not defined (or not finite) at a point where it must be evaluated.
-    #[error("{what} is not finite at t = {t} (value {value})")]
+    #[error("{what} is not finite at t = {t:?} (value {value:?})")]
     NotDefined {
         /// The quantity being evaluated.
         what: String,
@@ -76,7 +76,7 @@ pub enum ContinuousError {
     },
     /// An integral that does not exist: it diverges, or its integrand does not decay on an
     /// infinite range.
-    #[error("integral over [{a}, {b}] does not exist: {reason}")]
+    #[error("integral over [{a:?}, {b:?}] does not exist: {reason}")]
     Divergent {
         /// Left end of the range.
         a: f64,
@@ -87,7 +87,7 @@ pub enum ContinuousError {
     },
     /// Adaptive quadrature did not reach the requested tolerance.
     #[error(
-        "quadrature stalled at {estimate} ± {error_estimate} after {evaluations} evaluations; raise max_subdivisions or loosen rel_tol"
+        "quadrature stalled at {estimate:?} ± {error_estimate:?} after {evaluations} evaluations; raise max_subdivisions or loosen rel_tol"
     )]
     NoConvergence {
         /// Best value found.

@@ -264,9 +264,16 @@ impl LeastSquares {
         }
     }
 
-    /// Surface an inner failure instead of the outer NaN it caused.
+    /// Surface an inner failure instead of the outer NaN it caused — unless the outer integral
+    /// does not exist at all, which is the more fundamental answer (its tail probes may have
+    /// asked the inner integral for values far beyond any meaningful accuracy).
     fn inner_failure(r: &Residual<'_>, outer: ContinuousError) -> ContinuousError {
-        r.failure.borrow_mut().take().unwrap_or(outer)
+        let inner = r.failure.borrow_mut().take();
+        match (outer, inner) {
+            (d @ ContinuousError::Divergent { .. }, _) => d,
+            (_, Some(inner)) => inner,
+            (outer, None) => outer,
+        }
     }
 
     /// $J[x]$ and its error estimate.

@@ -110,6 +110,15 @@ impl Ord for Panel {
     }
 }
 
+/// The point $t$ of the panel variable `u` (no evaluation).
+fn map_t(map: Map, u: f64) -> f64 {
+    match map {
+        Map::Identity => u,
+        Map::Right(a) => a + u / (1.0 - u),
+        Map::Left(a) => a - u / (1.0 - u),
+    }
+}
+
 /// The integrand in the panel's own variable.
 fn mapped(f: &dyn Fn(f64) -> f64, map: Map, u: f64) -> (f64, f64) {
     match map {
@@ -214,7 +223,31 @@ fn adaptive(
         }
         let Some(worst) = heap.pop() else { continue };
         let mid = 0.5 * (worst.a + worst.b);
-        if heap.len() + 2 > params.max_subdivisions || !(mid > worst.a && mid < worst.b) {
+        let (t_lo, t_hi) = (map_t(worst.map, worst.a), map_t(worst.map, worst.b));
+        let tiny =
+            (t_hi - t_lo).abs() <= 1e-9 * t_lo.abs().max(1.0) || !(mid > worst.a && mid < worst.b);
+        if tiny || heap.len() + 2 > params.max_subdivisions {
+            // Bisection that has shrunk a panel to nothing while it still holds a fixed share
+            // of the integral is sitting on a non-integrable singularity (∫ dt/t near 0 gives
+            // ln 2 on every [ε, 2ε]): the integral does not exist.
+            // For |t − c|^(−α) the half next to c holds 2^(α−1) of the panel: below 1 when
+            // α < 1 (integrable, just slow), 1 when α ≥ 1 (not integrable).
+            let halves = if tiny && mid > worst.a && mid < worst.b {
+                let l = panel(f, worst.map, worst.a, mid, &mut evals)?.value.abs();
+                let r = panel(f, worst.map, mid, worst.b, &mut evals)?.value.abs();
+                l.max(r) / worst.value.abs().max(f64::MIN_POSITIVE)
+            } else {
+                0.0
+            };
+            if tiny && halves > 0.97 && worst.value.abs() > 1e-6 * mass.max(f64::MIN_POSITIVE) {
+                return Err(ContinuousError::Divergent {
+                    a: t_lo,
+                    b: t_hi,
+                    reason: format!(
+                        "the integrand has a non-integrable singularity near t = {t_lo:?}"
+                    ),
+                });
+            }
             heap.push(worst);
             return Err(ContinuousError::NoConvergence {
                 estimate: total,
@@ -237,7 +270,14 @@ fn tail_decays(f: &dyn Fn(f64) -> f64, anchor: f64, dir: f64) -> bool {
                 let t = anchor + dir * base * (1.0 + 0.37 * f64::from(i));
                 (f(t) * (t - anchor)).abs()
             })
-            .fold(0.0, f64::max)
+            // A NaN far out (∞·0, say) is not decay: keep it, f64::max would drop it.
+            .fold(0.0, |m: f64, v| {
+                if v.is_nan() || m.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(v)
+                }
+            })
     };
     let (m4, m6, m8) = (band(4), band(6), band(8));
     if !(m4.is_finite() && m6.is_finite() && m8.is_finite()) {

@@ -135,9 +135,27 @@ fn collect_breakpoints(e: &Expr, out: &mut Vec<f64>) {
     match e {
         Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
         Expr::Neg(a) => collect_breakpoints(a, out),
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) | Expr::Pow(a, b) => {
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Pow(a, b) => {
             collect_breakpoints(a, out);
             collect_breakpoints(b, out);
+            // A negative power of an affine base has a pole at its root.
+            if let (Expr::Pow(base, p), Some((k, c))) = (e, affine(a))
+                && k != 0.0
+                && p.constant_value().is_some_and(|v| v < 0.0)
+                && !base.free_vars().is_empty()
+            {
+                out.push(-c / k);
+            }
+        }
+        Expr::Div(a, b) => {
+            collect_breakpoints(a, out);
+            collect_breakpoints(b, out);
+            // A pole where an affine denominator vanishes.
+            if let Some((k, c)) = affine(b)
+                && k != 0.0
+            {
+                out.push(-c / k);
+            }
         }
         Expr::Call(f, u) => {
             collect_breakpoints(u, out);
@@ -256,7 +274,7 @@ impl Expr {
 
     /// Points (in `t`) where the expression or its derivative may jump: the jumps of `step`,
     /// `rect`, `sgn`, the kinks of `tri`, `abs` and the root of `sqrt`, at affine or quadratic
-    /// arguments; sorted, without duplicates, finite.
+    /// arguments, and the poles of affine denominators; sorted, without duplicates, finite.
     pub fn breakpoints(&self) -> Vec<f64> {
         let mut out = Vec::new();
         collect_breakpoints(self, &mut out);

@@ -149,6 +149,18 @@ const TAIL: f64 = 1e-18;
 fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteError> {
     let s = f.support();
     if s.is_bounded() {
+        let n = 4096;
+        let nonzero = (0..=n).any(|i| {
+            let t = s.a() + (s.b() - s.a()) * f64::from(i) / f64::from(n);
+            f.eval(t) != 0.0
+        });
+        if !nonzero && what != "y" {
+            return Err(ContinuousError::InvalidParameter {
+                what: what.into(),
+                reason: "it is zero everywhere on its support; nothing to compare".into(),
+            }
+            .into());
+        }
         return Ok((s.a(), s.b()));
     }
     // The peak, from a scan of the finite part near the support's finite end or the origin.
