@@ -32,9 +32,12 @@ pub struct QuadParams {
 }
 
 impl Default for QuadParams {
+    /// Relative accuracy 1e-13 with no absolute floor: a tiny value (a far tail) is computed to
+    /// the same relative accuracy as a large one, and cancelling integrals stop at the rounding
+    /// level $64\varepsilon\int|f|$ instead.
     fn default() -> Self {
         Self {
-            abs_tol: 1e-15,
+            abs_tol: 0.0,
             rel_tol: 1e-13,
             max_subdivisions: 4000,
         }

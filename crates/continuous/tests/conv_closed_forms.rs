@@ -128,3 +128,22 @@ fn off_centre_one_sided_kernel_against_a_gaussian() {
         &exact,
     );
 }
+
+#[test]
+fn far_tails_keep_their_relative_accuracy() {
+    // gauss * gauss = N(0, 2): at t = 30 the value is e^{−225}/√(4π) ≈ 1e-98; with no absolute
+    // floor in the default tolerance it is still computed to 1e-13 relative.
+    let g = c("gauss(t)");
+    let t = [10.0, 20.0, 30.0];
+    let out = convolve(&g, &g, &t, QuadParams::default()).unwrap();
+    for (i, &ti) in t.iter().enumerate() {
+        let want = (-ti * ti / 4.0).exp() / (4.0 * std::f64::consts::PI).sqrt();
+        // exp of a large argument carries |arg|·ε relative rounding (225·ε at t = 30).
+        let tol = 1e-13 + 4.0 * (ti * ti / 4.0) * f64::EPSILON;
+        assert!(
+            (out.values[i] - want).abs() <= tol * want,
+            "t = {ti}: {} vs {want}",
+            out.values[i]
+        );
+    }
+}
