@@ -221,23 +221,6 @@ impl RealFn for CompiledExpr {
     }
 }
 
-impl RealFn for Expr {
-    fn eval(&self, t: f64) -> f64 {
-        let s = Expr::support(self);
-        if t < s.a() || t > s.b() {
-            0.0
-        } else {
-            self.eval_at(t)
-        }
-    }
-    fn support(&self) -> Interval {
-        Expr::support(self)
-    }
-    fn breakpoints(&self) -> Vec<f64> {
-        Expr::breakpoints(self)
-    }
-}
-
 impl Expr {
     /// Compile to a flat program in `t` (simplified first); an error if any other variable is
     /// free.

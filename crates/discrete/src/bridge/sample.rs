@@ -130,7 +130,7 @@ impl std::fmt::Display for Rule {
 /// ```
 /// # use flipshift_continuous::Expr;
 /// # use flipshift_discrete::{Grid, Rule, sample};
-/// let rect = Expr::parse("rect(t)")?;
+/// let rect = Expr::parse("rect(t)")?.compile()?;
 /// let grid = Grid::lattice(-2, 2, 0.25)?; // −0.5, −0.25, 0, 0.25, 0.5
 /// assert_eq!(sample(&rect, &grid, Rule::Point)?, vec![0.5, 1.0, 1.0, 1.0, 0.5]);
 /// // The cell [0.375, 0.625] holds the jump at 1/2 in its middle: its mean is 1/2.
