@@ -179,6 +179,55 @@ pub(crate) fn full(x: &[f64], h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     Ok(z)
 }
 
+/// The least-squares gradient $H^\top(h*x - y)$ in four real transforms: $\hat x$, $\hat h$,
+/// $\hat y$ forward, $\hat r = \hat x\hat h - \hat y$, and one inverse of
+/// $\hat r\,\overline{\hat h}$ (the correlation with $h$), read at lags $0, \dots, n-1$.
+///
+/// With $N \ge n + m - 1$ neither step wraps around: $r$ has length $n + m - 1$, and the
+/// correlation at lags $0 \le \ell < n$ only reaches $h$ at indices $j - \ell$ that are either in
+/// $[0, m)$ or (negative, wrapped) beyond $N - n \ge m - 1$, where $h$ is zero.
+pub(crate) fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    let (n, m) = (x.len(), h.len());
+    let nfft = fast_len(n + m - 1);
+    let (fwd, inv) = plans(nfft);
+    let mut scratch =
+        vec![Complex::new(0.0, 0.0); fwd.get_scratch_len().max(inv.get_scratch_len())];
+    let mut time = vec![0.0; nfft];
+    let mut spectrum =
+        |v: &[f64], time: &mut Vec<f64>| -> Result<Vec<Complex<f64>>, DiscreteError> {
+            time[..v.len()].copy_from_slice(v);
+            time[v.len()..].fill(0.0);
+            let mut out = fwd.make_output_vec();
+            fwd.process_with_scratch(time, &mut out, &mut scratch[..fwd.get_scratch_len()])
+                .map_err(fft_err)?;
+            Ok(out)
+        };
+    let xs = spectrum(x, &mut time)?;
+    let hs = spectrum(h, &mut time)?;
+    let ys = spectrum(y, &mut time)?;
+    let scale = 1.0 / nfft as f64;
+    let mut g: Vec<Complex<f64>> = xs
+        .iter()
+        .zip(&hs)
+        .zip(&ys)
+        .map(|((a, b), c)| (a * b - c) * b.conj() * scale)
+        .collect();
+    if let Some(f) = g.first_mut() {
+        f.im = 0.0;
+    }
+    if nfft.is_multiple_of(2)
+        && let Some(f) = g.last_mut()
+    {
+        f.im = 0.0;
+    }
+    let mut out = inv.make_output_vec();
+    let mut scratch = vec![Complex::new(0.0, 0.0); inv.get_scratch_len()];
+    inv.process_with_scratch(&mut g, &mut out, &mut scratch)
+        .map_err(fft_err)?;
+    out.truncate(n);
+    Ok(out)
+}
+
 /// Cost model: `true` when the FFT is expected to beat the direct sum.
 pub(crate) fn fft_is_faster(n: usize, m: usize) -> bool {
     let direct = (n as f64) * (m as f64);

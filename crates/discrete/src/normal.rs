@@ -44,8 +44,25 @@ pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
 pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    // Validates lengths and values once; the direct route reuses the residual.
+    check("x", x)?;
+    check("h", h)?;
+    check("y", y)?;
+    let want = x.len() + h.len() - 1;
+    if y.len() != want {
+        return Err(DiscreteError::Length {
+            what: "y",
+            got: y.len(),
+            expected: format!("h*x in full mode has length n + m − 1 = {want}"),
+        });
+    }
+    // Two convolutions' worth of FFT work in one fused pass when the FFT pays; otherwise the
+    // direct residual and correlation.
+    if crate::fourier::fft_is_faster(x.len(), h.len()) {
+        return crate::fourier::ls_gradient(x, h, y);
+    }
     let r = ls_residual(x, h, y)?;
-    correlate(&r, h, Mode::Valid, Method::Auto)
+    correlate(&r, h, Mode::Valid, Method::Direct)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of

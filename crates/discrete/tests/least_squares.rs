@@ -181,3 +181,25 @@ fn singular_and_hopeless_systems_are_errors_not_garbage() {
         );
     }
 }
+
+#[test]
+fn fused_fft_gradient_matches_the_direct_route() {
+    // Sizes where the cost model picks the FFT, including a prime n and m > n.
+    for (n, m) in [(3001, 200), (4096, 64), (150, 900)] {
+        let (x, h) = (lcg(n as u64, n), lcg(m as u64 + 7, m));
+        let y = lcg(3, n + m - 1);
+        let g = ls_gradient(&x, &h, &y).unwrap();
+        let r = flipshift_discrete::ls_residual(&x, &h, &y).unwrap();
+        let want = flipshift_discrete::correlate(&r, &h, Mode::Valid, Method::Direct).unwrap();
+        // The FFT bound of tests/operators.rs applied twice (the residual, then Hᵀ), with
+        // ‖r‖∞ ≤ ‖h‖₁‖x‖∞ + ‖y‖∞ standing in for the signal: 2·8·ε·log₂N·‖h‖₁·(‖h‖₁ + 1).
+        let h1: f64 = h.iter().map(|v| v.abs()).sum();
+        let tol = 16.0 * f64::EPSILON * ((n + 2 * m) as f64).log2() * h1 * (h1 + 1.0) + 1e-300;
+        let worst = g
+            .iter()
+            .zip(&want)
+            .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
+        assert_eq!(g.len(), n);
+        assert!(worst <= tol, "n={n} m={m}: {worst:e} > {tol:e}");
+    }
+}
