@@ -272,6 +272,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fused_gradient_equals_residual_then_correlation() {
+        let (n, m) = (37usize, 11usize);
+        let x: Vec<f64> = (0..n).map(|i| ((i * 31) % 17) as f64 / 8.0 - 1.0).collect();
+        let h: Vec<f64> = (0..m).map(|i| ((i * 13) % 7) as f64 / 3.0 - 1.0).collect();
+        let y: Vec<f64> = (0..n + m - 1)
+            .map(|i| ((i * 5) % 11) as f64 / 5.0 - 1.0)
+            .collect();
+        let g = ls_gradient(&x, &h, &y).unwrap();
+        let r: Vec<f64> = crate::direct_sum::full(&x, &h)
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| a - b)
+            .collect();
+        for (j, gj) in g.iter().enumerate() {
+            let want: f64 = (0..m).map(|i| r[i + j] * h[i]).sum();
+            // Entries are sums of ≤ 2·(n+m) products of numbers ≤ 6: 1e-12 is ~100 ulps.
+            assert!((gj - want).abs() < 1e-12, "{j}: {gj} vs {want}");
+        }
+    }
+
+    #[test]
     fn fast_lengths_are_even_7_smooth_and_minimal() {
         let smooth = |mut v: usize| {
             for p in [2, 3, 5, 7] {

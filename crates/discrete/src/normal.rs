@@ -56,13 +56,18 @@ pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, Discrete
             expected: format!("h*x in full mode has length n + m − 1 = {want}"),
         });
     }
-    // Two convolutions' worth of FFT work in one fused pass when the FFT pays; otherwise the
-    // direct residual and correlation.
-    if crate::fourier::fft_is_faster(x.len(), h.len()) {
-        return crate::fourier::ls_gradient(x, h, y);
+    // When one full-length transform is the FFT plan anyway, fuse the two convolutions into
+    // four transforms; when overlap-add blocks are cheaper (m ≪ n), two blocked convolutions
+    // win (measured in BENCHMARKS.md); small problems go direct.
+    let (n, m) = (x.len(), h.len());
+    if crate::fourier::fft_is_faster(n, m) {
+        let (block, _) = crate::fourier::plan_overlap_add(n.max(m), n.min(m));
+        if block >= crate::fourier::fast_len(n + m - 1) {
+            return crate::fourier::ls_gradient(x, h, y);
+        }
     }
     let r = ls_residual(x, h, y)?;
-    correlate(&r, h, Mode::Valid, Method::Direct)
+    correlate(&r, h, Mode::Valid, Method::Auto)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of

@@ -185,7 +185,7 @@ fn singular_and_hopeless_systems_are_errors_not_garbage() {
 #[test]
 fn fused_fft_gradient_matches_the_direct_route() {
     // Sizes where the cost model picks the FFT, including a prime n and m > n.
-    for (n, m) in [(3001, 200), (4096, 64), (150, 900)] {
+    for (n, m) in [(3001, 200), (4096, 64), (150, 900), (2000, 1500)] {
         let (x, h) = (lcg(n as u64, n), lcg(m as u64 + 7, m));
         let y = lcg(3, n + m - 1);
         let g = ls_gradient(&x, &h, &y).unwrap();
