@@ -4,11 +4,12 @@ use crate::Format;
 use crate::error::{CliError, Context};
 use crate::output::{Output, fmt_num};
 use clap::Args;
+use flipshift_continuous::RealFnExt;
 use flipshift_continuous::{
     Bump, CompiledExpr, Expr, LeastSquares, PointEval, QuadParams, RealFn, SharedFn, gateaux_check,
     point_eval_derivative,
 };
-use flipshift_discrete::{CheckParams, Quantity, Rule, check_agreement};
+use flipshift_discrete::{AgreementReport, CheckParams, Quantity, Rule, check_agreement};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -33,7 +34,7 @@ fn chapter(
     h_src: &str,
     text: &mut String,
     progress: &indicatif::ProgressBar,
-) -> Result<Value, CliError> {
+) -> Result<(Value, AgreementReport), CliError> {
     let x_src = "exp(-t^2)";
     let y_src = "0.8*exp(-(t - 1)^2)";
     let t0 = 1.0;
@@ -125,16 +126,75 @@ fn chapter(
             orders.insert(q.name().into(), r.order.map_or(Value::Null, |p| json!(p)));
         }
     }
-    Ok(json!({
-        "kernel": h_src,
-        "z_t0": z,
-        "derivative": dz.to_unicode(),
-        "derivative_latex": dz.to_latex(),
-        "gateaux_point_eval": g1.rel_discrepancy,
-        "J": j,
-        "gateaux_lsgrad": g2.rel_discrepancy,
-        "orders": orders,
-    }))
+    Ok((
+        json!({
+            "kernel": h_src,
+            "z_t0": z,
+            "derivative": dz.to_unicode(),
+            "derivative_latex": dz.to_latex(),
+            "gateaux_point_eval": g1.rel_discrepancy,
+            "J": j,
+            "gateaux_lsgrad": g2.rel_discrepancy,
+            "orders": orders,
+        }),
+        report,
+    ))
+}
+
+fn plot_err(e: flipshift_plot::PlotError) -> CliError {
+    CliError::Usage {
+        message: format!("cannot draw the demo figures: {e}"),
+    }
+}
+
+/// The flip-and-shift figure for `h_src` at `t0`, and the convergence figure of `report`, as
+/// SVG and PNG in `dir`; returns the files written.
+fn figures(
+    dir: &std::path::Path,
+    h_src: &str,
+    t0: f64,
+    report: &AgreementReport,
+) -> Result<Vec<PathBuf>, CliError> {
+    let h = compile(h_src)?;
+    let tau: Vec<f64> = (0..=800)
+        .map(|i| -2.5 + 6.5 * f64::from(i) / 800.0)
+        .collect();
+    let hv: Vec<f64> = tau.iter().map(|&t| h.eval(t)).collect();
+    let rv: Vec<f64> = tau.iter().map(|&t| h.clone().reversed().eval(t)).collect();
+    let sv: Vec<f64> = tau
+        .iter()
+        .map(|&t| h.clone().reversed().shifted(t0).eval(t))
+        .collect();
+    let quantities: Vec<(String, Vec<f64>, Option<f64>)> = report
+        .quantities
+        .iter()
+        .map(|q| (q.quantity.name().to_string(), q.errors.clone(), q.order))
+        .collect();
+    let mut written = Vec::new();
+    for ext in ["svg", "png"] {
+        let p = dir.join(format!("flip_shift.{ext}"));
+        flipshift_plot::flip_shift(
+            &p,
+            &tau,
+            &hv,
+            &rv,
+            &sv,
+            t0,
+            "δz(t₀)/δx(τ) = h(t₀ − τ): the kernel reversed, then shifted",
+        )
+        .map_err(plot_err)?;
+        written.push(p);
+        let p = dir.join(format!("convergence.{ext}"));
+        flipshift_plot::convergence(
+            &p,
+            "Continuous against discrete: relative error against the spacing Δ",
+            &report.deltas,
+            &quantities,
+        )
+        .map_err(plot_err)?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// `flipshift demo`.
@@ -154,15 +214,16 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
          \x20 ∇ ½‖h*x − y‖² = Hᵀ(Hx − y) — the correlation of h with the residual (continuously δJ/δx = Rh * r).\n",
     );
     let mut chapters = Vec::new();
+    let mut last_report = None;
+    let off_centre = "exp(-(t - 0.5))*step(t - 0.5)";
     for (name, h) in [
         ("a Gaussian kernel", "gauss(t)"),
-        (
-            "an off-centre one-sided kernel",
-            "exp(-(t - 0.5))*step(t - 0.5)",
-        ),
+        ("an off-centre one-sided kernel", off_centre),
     ] {
         progress.set_message(name.to_string());
-        chapters.push(chapter(name, h, &mut text, &progress)?);
+        let (json, report) = chapter(name, h, &mut text, &progress)?;
+        chapters.push(json);
+        last_report = Some(report);
     }
     progress.finish_and_clear();
     text.push_str(
@@ -172,6 +233,10 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
          one-sided limits of h²: that single sample costs first order.\n",
     );
     std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, &e))?;
+    let mut written = Vec::new();
+    if let Some(report) = &last_report {
+        written = figures(&a.out, off_centre, 2.0, report)?;
+    }
     let story = a.out.join("story.txt");
     std::fs::write(&story, &text).map_err(|e| CliError::io(&story, &e))?;
     let summary = json!({ "command": "demo", "chapters": chapters });
@@ -182,6 +247,9 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
         story.display(),
         sp.display()
     ));
+    for w in &written {
+        text.push_str(&format!("figure:  {}\n", w.display()));
+    }
     let gateaux: Vec<f64> = chapters
         .iter()
         .flat_map(|c| {
