@@ -63,12 +63,8 @@ pub fn correlate(
     convolve(x, &rev, mode, method)
 }
 
-/// The convolution matrix $H$ with $Hx = $ `convolve(x, h, mode)` for $x \in \mathbb{R}^n$.
-///
-/// In full mode $H_{kj} = h_{k-j}$ (zero outside $0 \le k - j < m$): an $(n+m-1) \times n$
-/// Toeplitz matrix whose row $k$ is the kernel **flipped and shifted** to $k$ — the discrete
-/// twin of $\tau \mapsto h(t_0 - \tau)$. `Same` and `Valid` are row slices of it.
-pub fn conv_matrix(h: &[f64], n: usize, mode: Mode) -> Result<DMatrix<f64>, DiscreteError> {
+/// A usable kernel (non-empty, finite) and signal length (at least 1).
+fn check_kernel(h: &[f64], n: usize) -> Result<(), DiscreteError> {
     check("h", h)?;
     if n == 0 {
         return Err(DiscreteError::InvalidParameter {
@@ -76,6 +72,16 @@ pub fn conv_matrix(h: &[f64], n: usize, mode: Mode) -> Result<DMatrix<f64>, Disc
             reason: "the signal length must be at least 1".into(),
         });
     }
+    Ok(())
+}
+
+/// The convolution matrix $H$ with $Hx = $ `convolve(x, h, mode)` for $x \in \mathbb{R}^n$.
+///
+/// In full mode $H_{kj} = h_{k-j}$ (zero outside $0 \le k - j < m$): an $(n+m-1) \times n$
+/// Toeplitz matrix whose row $k$ is the kernel **flipped and shifted** to $k$ — the discrete
+/// twin of $\tau \mapsto h(t_0 - \tau)$. `Same` and `Valid` are row slices of it.
+pub fn conv_matrix(h: &[f64], n: usize, mode: Mode) -> Result<DMatrix<f64>, DiscreteError> {
+    check_kernel(h, n)?;
     let m = h.len();
     let (start, rows) = (mode.offset(n, m), mode.len(n, m));
     Ok(DMatrix::from_fn(rows, n, |r, j| {
@@ -153,13 +159,7 @@ pub struct DirectConv {
 impl DirectConv {
     /// $x \mapsto h * x$ on $\mathbb{R}^n$ in `mode`.
     pub fn new(h: &[f64], n: usize, mode: Mode) -> Result<Self, DiscreteError> {
-        check("h", h)?;
-        if n == 0 {
-            return Err(DiscreteError::InvalidParameter {
-                what: "n",
-                reason: "need n ≥ 1".into(),
-            });
-        }
+        check_kernel(h, n)?;
         Ok(Self {
             h: h.to_vec(),
             n,
@@ -246,13 +246,7 @@ impl std::fmt::Debug for FftConv {
 impl FftConv {
     /// Plan $x \mapsto h * x$ on $\mathbb{R}^n$ in `mode`.
     pub fn new(h: &[f64], n: usize, mode: Mode) -> Result<Self, DiscreteError> {
-        check("h", h)?;
-        if n == 0 {
-            return Err(DiscreteError::InvalidParameter {
-                what: "n",
-                reason: "need n ≥ 1".into(),
-            });
-        }
+        check_kernel(h, n)?;
         let rev: Vec<f64> = h.iter().rev().copied().collect();
         let m = h.len();
         Ok(Self {

@@ -11,8 +11,8 @@ use crate::fourier::FftKernel;
 use crate::linear::{DiscreteError, Method, Mode, check};
 use nalgebra::DMatrix;
 
-/// The residual $r = h*x - y$ (full mode: `y` has length $n + m - 1$).
-pub fn ls_residual(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+/// Non-empty, finite inputs, and `y` as long as the full convolution.
+fn check_ls(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     check("x", x)?;
     check("h", h)?;
     check("y", y)?;
@@ -24,6 +24,12 @@ pub fn ls_residual(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, Discrete
             expected: format!("h*x in full mode has length n + m − 1 = {want}"),
         });
     }
+    Ok(())
+}
+
+/// The residual $r = h*x - y$ (full mode: `y` has length $n + m - 1$).
+pub fn ls_residual(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    check_ls(x, h, y)?;
     let z = convolve(x, h, Mode::Full, Method::Auto)?;
     Ok(z.iter().zip(y).map(|(a, b)| a - b).collect())
 }
@@ -44,18 +50,7 @@ pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
 pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    // Validates lengths and values once; the direct route reuses the residual.
-    check("x", x)?;
-    check("h", h)?;
-    check("y", y)?;
-    let want = x.len() + h.len() - 1;
-    if y.len() != want {
-        return Err(DiscreteError::Length {
-            what: "y",
-            got: y.len(),
-            expected: format!("h*x in full mode has length n + m − 1 = {want}"),
-        });
-    }
+    check_ls(x, h, y)?;
     // When one full-length transform is the FFT plan anyway, fuse the two convolutions into
     // four transforms; when overlap-add blocks are cheaper (m ≪ n), two blocked convolutions
     // win (measured in BENCHMARKS.md); small problems go direct.
