@@ -173,7 +173,7 @@ pub fn gateaux_check(
     })
 }
 
-/// The least-squares functional $J[x] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.
+/// The least-squares functional $J\\[x\\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.
 ///
 /// Its gradient is the correlation of $h$ with the residual $r = h*x - y$:
 /// $$\frac{\delta J}{\delta x}(s) = \int h(t - s)\\, r(t)\\,dt = (Rh * r)(s).$$
@@ -276,7 +276,7 @@ impl LeastSquares {
         }
     }
 
-    /// $J[x]$ and its error estimate.
+    /// $J\\[x\\]$ and its error estimate.
     pub fn value(&self) -> Result<(f64, f64)> {
         let r = self.residual();
         let s = r.support();
