@@ -163,10 +163,42 @@ fn lex(src: &str) -> Result<Vec<Token>> {
     Ok(out)
 }
 
+/// Most tokens an expression may have. With the depth limit below this keeps every recursive
+/// pass over the tree (simplify, d/dt, printing, dropping) far from the stack's end; a
+/// formula a person writes has a few dozen.
+pub(crate) const MAX_TOKENS: usize = 10_000;
+/// Deepest nesting of parentheses, calls, unary minus and powers while parsing.
+pub(crate) const MAX_NESTING: usize = 100;
+/// Deepest tree a parse may produce (a sum of $n$ terms is $n$ deep).
+pub(crate) const MAX_DEPTH: usize = 500;
+
 struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     opts: &'a ParseOptions<'a>,
+    nesting: usize,
+}
+
+/// The depth of a tree, without recursion (the tree may be deeper than is safe to recurse).
+fn depth(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match e {
+            Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
+            Expr::Neg(a) | Expr::Call(_, a) => stack.push((a, d + 1)),
+            Expr::Add(a, b)
+            | Expr::Sub(a, b)
+            | Expr::Mul(a, b)
+            | Expr::Div(a, b)
+            | Expr::Pow(a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+        }
+    }
+    max
 }
 
 impl Parser<'_> {
@@ -188,6 +220,24 @@ impl Parser<'_> {
             Tok::End => "end of input".into(),
             _ => format!("'{}'", t.text),
         }
+    }
+
+    /// Enter one more level of nesting at the current token; an error past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<()> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(err(
+                self.peek().col,
+                format!(
+                    "nested more than {MAX_NESTING} levels deep here; split the expression or remove redundant parentheses and signs"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.nesting = self.nesting.saturating_sub(1);
     }
 
     fn expr(&mut self) -> Result<Expr> {
@@ -228,11 +278,17 @@ impl Parser<'_> {
         match self.peek().tok {
             Tok::Op('-') => {
                 self.bump();
-                Ok(-self.unary()?)
+                self.enter()?;
+                let a = self.unary()?;
+                self.leave();
+                Ok(-a)
             }
             Tok::Op('+') => {
                 self.bump();
-                self.unary()
+                self.enter()?;
+                let a = self.unary()?;
+                self.leave();
+                Ok(a)
             }
             _ => self.power(),
         }
@@ -242,7 +298,9 @@ impl Parser<'_> {
         let base = self.atom()?;
         if self.peek().tok == Tok::Op('^') {
             self.bump();
+            self.enter()?;
             let exp = self.unary()?;
+            self.leave();
             return Ok(base.pow(exp));
         }
         Ok(base)
@@ -253,7 +311,9 @@ impl Parser<'_> {
         match t.tok {
             Tok::Num(v) => Ok(Expr::Num(v)),
             Tok::LParen => {
+                self.enter()?;
                 let inner = self.expr()?;
+                self.leave();
                 let close = self.bump();
                 if close.tok != Tok::RParen {
                     return Err(err(
@@ -285,7 +345,9 @@ impl Parser<'_> {
                             format!("'{name}' needs an argument, found ')'"),
                         ));
                     }
+                    self.enter()?;
                     let arg = self.expr()?;
+                    self.leave();
                     let close = self.bump();
                     if close.tok != Tok::RParen {
                         return Err(err(
@@ -369,18 +431,35 @@ impl Expr {
             return Err(err(1, "the expression is empty"));
         }
         let toks = lex(src)?;
-        let mut p = Parser { toks, pos: 0, opts };
+        if let Some(t) = toks.get(MAX_TOKENS).filter(|t| t.tok != Tok::End) {
+            return Err(err(
+                t.col,
+                format!("the expression is longer than {MAX_TOKENS} tokens; split it"),
+            ));
+        }
+        let mut p = Parser {
+            toks,
+            pos: 0,
+            opts,
+            nesting: 0,
+        };
         let e = p.expr()?;
         let t = p.peek().clone();
         if t.tok != Tok::End {
             let hint = match t.tok {
-                Tok::RParen => "an unmatched ')'".to_string(),
+                Tok::RParen => "')': it has no matching '('".to_string(),
                 _ => format!(
                     "{}: expected an operator (+ - * / ^) or the end",
                     Parser::found(&t)
                 ),
             };
             return Err(err(t.col, format!("unexpected {hint}")));
+        }
+        if depth(&e) > MAX_DEPTH {
+            return Err(err(
+                1,
+                format!("the expression is more than {MAX_DEPTH} operations deep; split it"),
+            ));
         }
         Ok(e)
     }

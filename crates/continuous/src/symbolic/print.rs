@@ -227,8 +227,11 @@ fn render(e: &Expr, style: Style) -> String {
             {
                 return format!("{base}{sup}");
             }
-            let exp = match **b {
-                Expr::Neg(_) => render(b, style),
+            // `2^-t` and `2^-t^2` read (and parse) as intended, but the grammar's `^` takes a
+            // unary operand only, so `2^-(π/t)` must keep its parentheses: `2^-π/t` is
+            // `(2^-π)/t`.
+            let exp = match &**b {
+                Expr::Neg(inner) if prec(inner) >= 4 => render(b, style),
                 _ => wrap(b, 4, style),
             };
             format!("{base}^{exp}")
@@ -252,9 +255,11 @@ fn render(e: &Expr, style: Style) -> String {
                 },
                 Style::Ascii => match f {
                     // The derivatives of sinc are not in the grammar: write them out.
+                    // The call is an atom to its neighbours, so its spelled-out form must be
+                    // one too: `-sgn(t)*u` is `-(2*step(t) - 1)*u`, not `-2*step(t) - 1*u`.
                     Func::SincD1 | Func::SincD2 | Func::Sign => {
                         let fallback = ascii_fallback(*f, a);
-                        render(&fallback, style)
+                        paren(render(&fallback, style), style)
                     }
                     _ => format!("{}({arg})", f.name()),
                 },
