@@ -16,7 +16,10 @@ pub fn erf(x: f64) -> f64 {
         return f64::NAN;
     }
     let a = x.abs();
-    let v = if a < 3.0 {
+    // The continued fraction is ∞/∞ at infinity; the limit is exact.
+    let v = if a == f64::INFINITY {
+        1.0
+    } else if a < 3.0 {
         erf_series(a)
     } else {
         1.0 - erfc_cf(a)
@@ -28,6 +31,8 @@ pub fn erf(x: f64) -> f64 {
 pub fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         f64::NAN
+    } else if x == f64::INFINITY {
+        0.0
     } else if x < 0.0 {
         1.0 + erf(-x)
     } else if x < 0.5 {

@@ -314,6 +314,19 @@ impl Expr {
     pub fn to_ascii(&self) -> String {
         render(self, Style::Ascii)
     }
+
+    /// The same as [`Expr::to_ascii`], under the name the engine's specification uses.
+    ///
+    /// ```
+    /// # use flipshift_continuous::Expr;
+    /// let e = Expr::parse("-(t/2)^2 + 2^-t")?;
+    /// assert_eq!(e.to_string_ascii(), "-(t/2)^2 + 2^-t");
+    /// assert_eq!(Expr::parse(&e.to_string_ascii())?, e);
+    /// # Ok::<(), flipshift_continuous::ContinuousError>(())
+    /// ```
+    pub fn to_string_ascii(&self) -> String {
+        self.to_ascii()
+    }
 }
 
 impl std::fmt::Display for Expr {
