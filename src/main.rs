@@ -89,7 +89,7 @@ enum Command {
         #[command(flatten)]
         npy: NpyOut,
     },
-    /// z(t) = (h*x)(t) by quadrature (or in closed form), with an error estimate.
+    /// z(t) = (h*x)(t) by adaptive quadrature, with an error estimate.
     Convolve {
         #[command(flatten)]
         args: cmd::continuous::ConvolveArgs,
