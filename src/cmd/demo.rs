@@ -9,7 +9,10 @@ use flipshift_continuous::{
     Bump, CompiledExpr, Expr, LeastSquares, PointEval, QuadParams, RealFn, SharedFn, gateaux_check,
     point_eval_derivative,
 };
-use flipshift_discrete::{AgreementReport, CheckParams, Quantity, Rule, check_agreement};
+use flipshift_discrete::{
+    AgreementReport, CheckParams, Grid, Layout, Method, Mode, Quantity, Rule, check_agreement,
+    convolve as dconvolve, jacobian, sample,
+};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -170,8 +173,73 @@ fn figures(
         .iter()
         .map(|q| (q.quantity.name().to_string(), q.errors.clone(), q.order))
         .collect();
+    // The Jacobian of the sampled convolution: Δ = 0.25, x on τ_j = jΔ (j = −8..8), h on its
+    // samples from t = 0.5 to 6 (past where h(t0 − τ) leaves the τ window); row k ↔
+    // t_k = (k − 6)Δ.
+    let dt = 0.25;
+    let (gh, gx) = (Grid::lattice(2, 24, dt)?, Grid::lattice(-8, 8, dt)?);
+    let hs = sample(&h, &gh, Rule::Point)?;
+    let hm = jacobian(&hs, gx.len(), Mode::Full, Layout::Numerator)?;
+    let rows: Vec<Vec<f64>> = hm.row_iter().map(|r| r.iter().copied().collect()).collect();
+    let k0 = usize::try_from((t0 / dt).round() as i64 + 6).unwrap_or(0);
+    let fine: Vec<f64> = (0..=400)
+        .map(|i| -2.0 + 4.0 * f64::from(i) / 400.0)
+        .collect();
+    let dz: Vec<f64> = fine.iter().map(|&t| h.eval(t0 - t)).collect();
+    // z = h*x against Δ·(h_Δ * x_Δ) for two spacings.
+    let x = compile("exp(-t^2)")?;
+    let t_fine: Vec<f64> = (0..=300)
+        .map(|i| -2.5 + 7.5 * f64::from(i) / 300.0)
+        .collect();
+    let z = flipshift_continuous::convolve(&h, &x, &t_fine, QuadParams::default())?.values;
+    let mut conv_series = vec![flipshift_plot::Series::new(
+        "z(t) = (h*x)(t), quadrature",
+        t_fine.clone(),
+        z,
+        flipshift_plot::Style::Line,
+    )];
+    for d in [0.5, 0.25] {
+        let (h0, x0) = ((0.5 / d) as i64, (-6.0 / d) as i64);
+        let hs = sample(&h, &Grid::lattice(h0, (40.0 / d) as i64, d)?, Rule::Point)?;
+        let xs = sample(&x, &Grid::lattice(x0, -x0, d)?, Rule::Point)?;
+        let zd = dconvolve(&xs, &hs, Mode::Full, Method::Auto)?;
+        let (tk, zk): (Vec<f64>, Vec<f64>) = zd
+            .iter()
+            .enumerate()
+            .map(|(k, v)| ((h0 + x0 + k as i64) as f64 * d, d * v))
+            .filter(|(t, _)| (-2.5..=5.0).contains(t))
+            .unzip();
+        conv_series.push(flipshift_plot::Series::new(
+            format!("Δ·(h_Δ * x_Δ), Δ = {d}"),
+            tk,
+            zk,
+            flipshift_plot::Style::Markers,
+        ));
+    }
     let mut written = Vec::new();
     for ext in ["svg", "png"] {
+        let p = dir.join(format!("jacobian.{ext}"));
+        flipshift_plot::jacobian(
+            &p,
+            "The Jacobian H: each row is the kernel flipped and shifted",
+            &rows,
+            k0,
+            &gx.points(),
+            &fine,
+            &dz,
+        )
+        .map_err(plot_err)?;
+        written.push(p);
+        let p = dir.join(format!("conv_compare.{ext}"));
+        flipshift_plot::lines(
+            &p,
+            "The sampled convolution approaches z = h*x as Δ shrinks",
+            "t",
+            "z(t)",
+            &conv_series,
+        )
+        .map_err(plot_err)?;
+        written.push(p);
         let p = dir.join(format!("flip_shift.{ext}"));
         flipshift_plot::flip_shift(
             &p,

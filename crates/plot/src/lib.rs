@@ -8,7 +8,9 @@
 //! - [`flip_shift`]: $h$, $Rh$ and $S_{t_0}Rh$ on one axis with $t_0$ marked — the flip and the
 //!   shift, seen;
 //! - [`convergence`]: errors against $\Delta$ on log–log axes with the fitted orders in the
-//!   legend.
+//!   legend;
+//! - [`jacobian`]: the Toeplitz matrix $H$ as a heat map with one row outlined, and beside it
+//!   that row against the continuous $h(t_0 - \tau)$.
 #![warn(missing_docs)]
 
 use plotters::coord::Shift;
@@ -470,6 +472,132 @@ fn draw_loglog<DB: DrawingBackend>(
         .border_style(RGBColor(160, 160, 160))
         .label_font((FONT, 18))
         .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(draw_err)
+}
+
+/// The Jacobian $H$ (rows of `matrix`) as a heat map, row `highlight` outlined; beside it that
+/// row's entries as markers over `tau` against the continuous curve `(curve_tau, curve)`.
+pub fn jacobian(
+    path: &Path,
+    title: &str,
+    matrix: &[Vec<f64>],
+    highlight: usize,
+    tau: &[f64],
+    curve_tau: &[f64],
+    curve: &[f64],
+) -> Result<(), PlotError> {
+    let cols = matrix.first().map_or(0, Vec::len);
+    if matrix.is_empty() || cols == 0 || matrix.iter().any(|r| r.len() != cols) {
+        return Err(PlotError::Empty {
+            what: "the matrix (empty or ragged)".into(),
+        });
+    }
+    if highlight >= matrix.len() || tau.len() != cols {
+        return Err(PlotError::Length {
+            label: "highlighted row".into(),
+            x: tau.len(),
+            y: cols,
+        });
+    }
+    let side = [
+        Series::new(
+            format!("row {highlight} of H"),
+            tau.to_vec(),
+            matrix[highlight].clone(),
+            Style::Markers,
+        ),
+        Series::new("h(t₀ − τ)", curve_tau.to_vec(), curve.to_vec(), Style::Line),
+    ];
+    check(&side)?;
+    with_backend!(path, root => draw_jacobian(&root, title, matrix, highlight, &side))
+}
+
+fn draw_jacobian<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    matrix: &[Vec<f64>],
+    highlight: usize,
+    side: &[Series],
+) -> Result<(), PlotError> {
+    root.fill(&WHITE).map_err(draw_err)?;
+    let root = root.titled(title, (FONT, 28)).map_err(draw_err)?;
+    let (left, right) = root.split_horizontally(SIZE.0 / 2);
+    let (rows, cols) = (matrix.len(), matrix[0].len());
+    let peak = matrix
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let mut chart = ChartBuilder::on(&left)
+        .margin(18)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..cols as f64, rows as f64..0f64)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("column j (x_j)")
+        .y_desc("row k (z_k)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .draw()
+        .map_err(draw_err)?;
+    // Diverging colours: white at 0, blue for positive, red for negative entries.
+    let colour = |v: f64| {
+        let a = (v.abs() / peak).clamp(0.0, 1.0);
+        let mix = |c: u8| (255.0 - a * (255.0 - f64::from(c))) as u8;
+        if v >= 0.0 {
+            RGBColor(mix(31), mix(119), mix(180))
+        } else {
+            RGBColor(mix(214), mix(39), mix(40))
+        }
+    };
+    chart
+        .draw_series(matrix.iter().enumerate().flat_map(|(k, row)| {
+            row.iter().enumerate().map(move |(j, v)| {
+                Rectangle::new(
+                    [(j as f64, k as f64), (j as f64 + 1.0, k as f64 + 1.0)],
+                    colour(*v).filled(),
+                )
+            })
+        }))
+        .map_err(draw_err)?;
+    let k = highlight as f64;
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(0.0, k), (cols as f64, k + 1.0)],
+            BLACK.stroke_width(3),
+        )))
+        .map_err(draw_err)?;
+    let (x0, x1) = range(side.iter().flat_map(|s| s.x.clone()), false);
+    let (y0, y1) = range(side.iter().flat_map(|s| s.y.clone()), false);
+    let mut chart = ChartBuilder::on(&right)
+        .margin(18)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("τ")
+        .y_desc("δz(t₀)/δx")
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .light_line_style(RGBColor(242, 242, 242))
+        .max_light_lines(4)
+        .draw()
+        .map_err(draw_err)?;
+    draw_series(&mut chart, side)?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.92))
+        .border_style(RGBColor(160, 160, 160))
+        .label_font((FONT, 17))
+        .position(emptier_corner(side, (x0, x1), (y0, y1)))
         .draw()
         .map_err(draw_err)
 }

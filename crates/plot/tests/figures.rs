@@ -106,3 +106,35 @@ fn bad_data_is_an_error() {
         Err(PlotError::Format { .. })
     ));
 }
+
+#[test]
+fn jacobian_writes_svg_and_png_and_refuses_a_ragged_matrix() {
+    let h = [1.0, 0.5, 0.25];
+    let n = 6;
+    let rows: Vec<Vec<f64>> = (0..n + h.len() - 1)
+        .map(|k| {
+            (0..n)
+                .map(|j| {
+                    if k >= j && k - j < h.len() {
+                        h[k - j]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let tau: Vec<f64> = (0..n).map(|j| j as f64).collect();
+    let curve: Vec<f64> = tau.iter().map(|t| (4.0 - t) / 4.0).collect();
+    for ext in ["svg", "png"] {
+        let p = out(&format!("jac.{ext}"));
+        flipshift_plot::jacobian(&p, "Jacobian", &rows, 3, &tau, &tau, &curve).unwrap();
+        assert_written(&p, "Jacobian");
+    }
+    let ragged = vec![vec![1.0, 2.0], vec![1.0]];
+    assert!(
+        flipshift_plot::jacobian(&out("r.png"), "J", &ragged, 0, &[0.0, 1.0], &[0.0], &[0.0])
+            .is_err()
+    );
+    assert!(flipshift_plot::jacobian(&out("r.png"), "J", &rows, 99, &tau, &tau, &curve).is_err());
+}
