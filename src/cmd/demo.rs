@@ -11,7 +11,7 @@ use flipshift_continuous::{
 };
 use flipshift_discrete::{
     AgreementReport, CheckParams, Grid, Layout, Method, Mode, Quantity, Rule, check_agreement,
-    convolve as dconvolve, jacobian, sample,
+    convolve as dconvolve, jacobian, ls_gradient, sample,
 };
 use serde_json::{Value, json};
 use std::io::IsTerminal;
@@ -216,8 +216,56 @@ fn figures(
             flipshift_plot::Style::Markers,
         ));
     }
+    // δJ/δx against (1/Δ)∇J_Δ = Δ·Hᵀ(ΔHx − y) = Δ²·Hᵀ(Hx − y/Δ) on x's lattice.
+    let y = compile("0.8*exp(-(t - 1)^2)")?;
+    let ls = flipshift_continuous::LeastSquares::new(
+        std::sync::Arc::new(h.clone()),
+        std::sync::Arc::new(x.clone()),
+        std::sync::Arc::new(y.clone()),
+    );
+    let s_fine: Vec<f64> = (0..=80).map(|i| -3.0 + 6.0 * f64::from(i) / 80.0).collect();
+    let g = ls.gradient(&s_fine)?.values;
+    let mut grad_series = vec![flipshift_plot::Series::new(
+        "δJ/δx(s) = (Rh * r)(s), quadrature",
+        s_fine,
+        g,
+        flipshift_plot::Style::Line,
+    )];
+    for d in [0.5, 0.25] {
+        let (h0, h1, x0) = ((0.5 / d) as i64, (40.0 / d) as i64, (-6.0 / d) as i64);
+        let hs = sample(&h, &Grid::lattice(h0, h1, d)?, Rule::Point)?;
+        let xg = Grid::lattice(x0, -x0, d)?;
+        let xs = sample(&x, &xg, Rule::Point)?;
+        let ys: Vec<f64> = sample(&y, &Grid::lattice(h0 + x0, h1 - x0, d)?, Rule::Point)?
+            .iter()
+            .map(|v| v / d)
+            .collect();
+        let gd: Vec<f64> = ls_gradient(&xs, &hs, &ys)?.iter().map(|v| d * d * v).collect();
+        let (sk, gk): (Vec<f64>, Vec<f64>) = xg
+            .points()
+            .into_iter()
+            .zip(gd)
+            .filter(|(t, _)| (-3.0..=3.0).contains(t))
+            .unzip();
+        grad_series.push(flipshift_plot::Series::new(
+            format!("(1/Δ)∇J_Δ = ΔHᵀ(ΔHx − y), Δ = {d}"),
+            sk,
+            gk,
+            flipshift_plot::Style::Markers,
+        ));
+    }
     let mut written = Vec::new();
     for ext in ["svg", "png"] {
+        let p = dir.join(format!("gradient.{ext}"));
+        flipshift_plot::lines(
+            &p,
+            "The least-squares gradient: continuous against discrete",
+            "s",
+            "δJ/δx(s)",
+            &grad_series,
+        )
+        .map_err(plot_err)?;
+        written.push(p);
         let p = dir.join(format!("jacobian.{ext}"));
         flipshift_plot::jacobian(
             &p,
