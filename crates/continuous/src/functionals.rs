@@ -136,22 +136,7 @@ pub fn gateaux_check(
     eps0: f64,
     params: QuadParams,
 ) -> Result<GateauxReport> {
-    if !(eps0.is_finite() && eps0 > 0.0) {
-        return Err(ContinuousError::InvalidParameter {
-            what: "eps0".into(),
-            reason: format!("need a finite step > 0, got {eps0}"),
-        });
-    }
-    let d = |eps: f64| -> Result<f64> {
-        let plus = f(&x.plus_scaled(eps, phi))?;
-        let minus = f(&x.plus_scaled(-eps, phi))?;
-        Ok((plus - minus) / (2.0 * eps))
-    };
-    let (d1, d2, d3) = (d(eps0)?, d(eps0 / 2.0)?, d(eps0 / 4.0)?);
-    // D(ε) = F′ + c₂ε² + c₄ε⁴ + …: eliminate ε², then ε⁴.
-    let r1 = (4.0 * d2 - d1) / 3.0;
-    let r2 = (4.0 * d3 - d2) / 3.0;
-    let directional = (16.0 * r2 - r1) / 15.0;
+    let directional = richardson_directional(&|eps| f(&x.plus_scaled(eps, phi)), eps0)?;
     let mut bps = phi.breakpoints();
     bps.extend(gradient.breakpoints());
     let (inner_product, _) = integrate(
@@ -160,17 +145,40 @@ pub fn gateaux_check(
         &bps,
         params,
     )?;
-    let scale = directional.abs().max(inner_product.abs());
-    let rel_discrepancy = if scale > 0.0 {
-        (directional - inner_product).abs() / scale
-    } else {
-        0.0
-    };
-    Ok(GateauxReport {
-        directional,
-        inner_product,
-        rel_discrepancy,
-    })
+    Ok(GateauxReport::new(directional, inner_product))
+}
+
+impl GateauxReport {
+    pub(crate) fn new(directional: f64, inner_product: f64) -> Self {
+        let scale = directional.abs().max(inner_product.abs());
+        let rel_discrepancy = if scale > 0.0 {
+            (directional - inner_product).abs() / scale
+        } else {
+            0.0
+        };
+        Self {
+            directional,
+            inner_product,
+            rel_discrepancy,
+        }
+    }
+}
+
+/// $rac{d}{d\varepsilon} F(\varepsilon)$ at 0 from central differences at $\varepsilon_0$,
+/// $\varepsilon_0/2$, $\varepsilon_0/4$, Richardson-extrapolated twice.
+pub(crate) fn richardson_directional(f: &dyn Fn(f64) -> Result<f64>, eps0: f64) -> Result<f64> {
+    if !(eps0.is_finite() && eps0 > 0.0) {
+        return Err(ContinuousError::InvalidParameter {
+            what: "eps0".into(),
+            reason: format!("need a finite step > 0, got {eps0}"),
+        });
+    }
+    let d = |eps: f64| -> Result<f64> { Ok((f(eps)? - f(-eps)?) / (2.0 * eps)) };
+    let (d1, d2, d3) = (d(eps0)?, d(eps0 / 2.0)?, d(eps0 / 4.0)?);
+    // D(ε) = F′ + c₂ε² + c₄ε⁴ + …: eliminate ε², then ε⁴.
+    let r1 = (4.0 * d2 - d1) / 3.0;
+    let r2 = (4.0 * d3 - d2) / 3.0;
+    Ok((16.0 * r2 - r1) / 15.0)
 }
 
 /// The least-squares functional $J\\[x\\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.

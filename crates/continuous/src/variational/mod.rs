@@ -9,6 +9,11 @@
 use crate::error::Result;
 use crate::symbolic::Expr;
 
+mod functional;
+pub mod losses;
+
+pub use functional::{Functional, GradientForm};
+
 /// The variable standing for the path $x(t)$.
 pub const X: &str = "x";
 /// The variable standing for $x'(t)$.

@@ -1,0 +1,104 @@
+//! Ready-made data terms $G(t, u)$ and regularisers $L(t, x, x')$ as expressions.
+//!
+//! Data terms use `t` and `u` (the blurred signal $u = (h*x)(t)$) and take the data $y(t)$ as an
+//! expression in `t`; regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
+//! prints, differentiates and evaluates like one typed by hand.
+
+use crate::error::{ContinuousError, Result};
+use crate::symbolic::{Expr, Func};
+use crate::variational::{X, XP};
+
+/// The variable standing for the blurred signal $u = (h*x)(t)$ in a data term.
+pub const U: &str = "u";
+
+fn positive(what: &str, v: f64) -> Result<Expr> {
+    if v.is_finite() && v > 0.0 {
+        Ok(Expr::num(v))
+    } else {
+        Err(ContinuousError::InvalidParameter {
+            what: what.into(),
+            reason: format!("need a finite value > 0, got {v:?}"),
+        })
+    }
+}
+
+fn data_only_in_t(y: &Expr) -> Result<()> {
+    match y.free_vars().into_iter().find(|v| v != "t") {
+        Some(v) => Err(ContinuousError::UnknownName {
+            name: v,
+            column: 0,
+            hint: "the data y(t) may use only t".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Least squares $G(t, u) = \tfrac12\big(u - y(t)\big)^2$, so $G_u = u - y$: the residual.
+pub fn least_squares(y: &Expr) -> Result<Expr> {
+    data_only_in_t(y)?;
+    let r = Expr::var(U) - y.clone();
+    Ok(Expr::num(0.5) * r.pow(Expr::num(2.0)))
+}
+
+/// The pseudo-Huber loss $G(t, u) = \delta^2\big(\sqrt{1 + ((u - y(t))/\delta)^2} - 1\big)$: quadratic
+/// for residuals small against $\delta$, linear (robust to outliers) for large ones, and smooth
+/// everywhere; $G_u = r/\sqrt{1 + (r/\delta)^2}$ with $r = u - y$.
+pub fn pseudo_huber(y: &Expr, delta: f64) -> Result<Expr> {
+    data_only_in_t(y)?;
+    let d = positive("delta", delta)?;
+    let r = (Expr::var(U) - y.clone()) / d.clone();
+    let root = Expr::call(Func::Sqrt, Expr::num(1.0) + r.pow(Expr::num(2.0)));
+    Ok(d.pow(Expr::num(2.0)) * (root - Expr::num(1.0)))
+}
+
+/// The Poisson negative log-likelihood $G(t, u) = u - y(t)\log u$ (up to terms free of $u$), for
+/// counts $y \ge 0$ and intensities $u > 0$; $G_u = 1 - y/u$. It is defined only where $u > 0$,
+/// so use it on a domain where the blurred signal is positive.
+pub fn poisson(y: &Expr) -> Result<Expr> {
+    data_only_in_t(y)?;
+    let u = Expr::var(U);
+    Ok(u.clone() - y.clone() * Expr::call(Func::Log, u))
+}
+
+/// The smoothness (first-order Tikhonov) regulariser $L = \tfrac12\lambda x'^2$, whose
+/// Euler–Lagrange term is $-\lambda x''$.
+pub fn smoothness(lambda: f64) -> Result<Expr> {
+    let l = positive("lambda", lambda)?;
+    Ok(Expr::num(0.5) * l * Expr::var(XP).pow(Expr::num(2.0)))
+}
+
+/// The energy (zeroth-order Tikhonov) regulariser $L = \tfrac12\lambda x^2$, whose
+/// Euler–Lagrange term is $\lambda x$.
+pub fn energy(lambda: f64) -> Result<Expr> {
+    let l = positive("lambda", lambda)?;
+    Ok(Expr::num(0.5) * l * Expr::var(X).pow(Expr::num(2.0)))
+}
+
+/// Smoothed total variation $L = \lambda\sqrt{\varepsilon^2 + x'^2}$, whose Euler–Lagrange term
+/// is $-\lambda\,\varepsilon^2 x''/(\varepsilon^2 + x'^2)^{3/2}$: edges cost their height, not
+/// their steepness. It does not vanish where $x' = 0$, so use it on a bounded domain.
+pub fn smooth_tv(lambda: f64, eps: f64) -> Result<Expr> {
+    let l = positive("lambda", lambda)?;
+    let e = positive("eps", eps)?;
+    Ok(l * Expr::call(
+        Func::Sqrt,
+        e.pow(Expr::num(2.0)) + Expr::var(XP).pow(Expr::num(2.0)),
+    ))
+}
+
+/// A $C^3$ bump of compact support, $\varphi(t) = \big(1 - ((t - c)/w)^2\big)^4$ on
+/// $|t - c| < w$ and 0 outside, as an expression: the direction of a Gateaux check for
+/// functionals with derivatives of $x$ (it vanishes with three derivatives at its ends, so no
+/// boundary terms arise).
+pub fn bump(centre: f64, half_width: f64) -> Result<Expr> {
+    if !centre.is_finite() {
+        return Err(ContinuousError::NonFinite {
+            what: "bump centre".into(),
+            value: centre,
+        });
+    }
+    let w = positive("bump half-width", half_width)?;
+    let s = (Expr::var("t") - Expr::num(centre)) / w;
+    let body = (Expr::num(1.0) - s.clone().pow(Expr::num(2.0))).pow(Expr::num(4.0));
+    Ok((body * Expr::call(Func::Rect, s / Expr::num(2.0))).simplify())
+}
