@@ -22,15 +22,23 @@
 
 mod api;
 mod bridge;
+mod deconv;
 mod direct_sum;
 mod fourier;
+mod functional;
 mod linear;
 mod normal;
+mod optimize;
 
 pub use api::{DirectConv, FftConv, ToeplitzConv, conv_matrix, convolve, correlate, jacobian};
 pub use bridge::*;
+pub use deconv::{DeconvReport, DeconvRun, DeconvSetup, Regulariser, deconvolution};
+pub use functional::DiscreteFunctional;
 pub use linear::{DiscreteError, Layout, LinearOp, Method, Mode};
 pub use normal::{
     SolveInfo, SolveMethod, autocorrelation, ls_cost, ls_gradient, ls_residual, solve_normal,
     solve_toeplitz,
+};
+pub use optimize::{
+    IterInfo, MinimizeParams, MinimizeReport, Objective, Optimizer, Termination, minimize,
 };

@@ -10,7 +10,8 @@
 //! - [`convergence`]: errors against $\Delta$ on log–log axes with the fitted orders in the
 //!   legend;
 //! - [`jacobian`]: the Toeplitz matrix $H$ as a heat map with one row outlined, and beside it
-//!   that row against the continuous $h(t_0 - \tau)$.
+//!   that row against the continuous $h(t_0 - \tau)$;
+//! - [`deconvolution`]: a deconvolution run, the signals and the cost per iteration.
 #![warn(missing_docs)]
 
 use plotters::coord::Shift;
@@ -58,6 +59,8 @@ pub enum Style {
     Dashed,
     /// Markers at the points (discrete samples).
     Markers,
+    /// A thin solid line (noisy data behind the other curves).
+    Thin,
 }
 
 /// One curve or set of markers.
@@ -210,6 +213,13 @@ fn draw_series<DB: DrawingBackend>(
                 .label(s.label.clone())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 9, y)], color.stroke_width(3))
+                }),
+            Style::Thin => chart
+                .draw_series(LineSeries::new(pts, color.stroke_width(1)))
+                .map_err(draw_err)?
+                .label(s.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1))
                 }),
             Style::Markers => chart
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
@@ -598,6 +608,82 @@ fn draw_jacobian<DB: DrawingBackend>(
         .border_style(RGBColor(160, 160, 160))
         .label_font((FONT, 17))
         .position(emptier_corner(side, (x0, x1), (y0, y1)))
+        .draw()
+        .map_err(draw_err)
+}
+
+/// A deconvolution run: on the left the signals (truth, data, reconstructions) against $t$, on
+/// the right each reconstruction's cost above its final value, $J_k - J_{\text{final}}$, per
+/// iteration on a logarithmic axis (the caller subtracts; values ≤ 0 are left out). The runs
+/// are the last `costs.len()` signals and keep their colours.
+pub fn deconvolution(
+    path: &Path,
+    title: &str,
+    signals: &[Series],
+    costs: &[Series],
+) -> Result<(), PlotError> {
+    check(signals)?;
+    let costs: Vec<Series> = costs
+        .iter()
+        .map(|s| {
+            let y =
+                s.y.iter()
+                    .map(|v| if *v > 0.0 { *v } else { f64::NAN })
+                    .collect();
+            Series::new(s.label.clone(), s.x.clone(), y, s.style)
+        })
+        .collect();
+    check(&costs)?;
+    with_backend!(path, root => draw_deconvolution(&root, title, signals, &costs))
+}
+
+fn draw_deconvolution<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    signals: &[Series],
+    costs: &[Series],
+) -> Result<(), PlotError> {
+    root.fill(&WHITE).map_err(draw_err)?;
+    let root = root.titled(title, (FONT, 28)).map_err(draw_err)?;
+    let (left, right) = root.split_horizontally(SIZE.0 * 3 / 5);
+    draw_lines(&left, "", "t", "signal", signals, None)?;
+    let (x0, x1) = range(costs.iter().flat_map(|s| s.x.clone()), false);
+    let (y0, y1) = range(costs.iter().flat_map(|s| s.y.clone()), true);
+    let mut chart = ChartBuilder::on(&right)
+        .margin(18)
+        .x_label_area_size(56)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0..y1).log_scale())
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("iteration")
+        .y_desc("J − J_final")
+        .x_labels(6)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .label_style((FONT, 17))
+        .axis_desc_style((FONT, 20))
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(draw_err)?;
+    for (i, s) in costs.iter().enumerate() {
+        // The colours continue those of the signals panel, whose last series are the runs.
+        let color = PALETTE[(signals.len().saturating_sub(costs.len()) + i) % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(s.points(), color.stroke_width(3)))
+            .map_err(draw_err)?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.92))
+        .border_style(RGBColor(160, 160, 160))
+        .label_font((FONT, 18))
+        .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(draw_err)
 }

@@ -1,7 +1,7 @@
 //! Ready-made data terms $G(t, u)$ and regularisers $L(t, x, x')$ as expressions.
 //!
 //! Data terms use `t` and `u` (the blurred signal $u = (h*x)(t)$) and take the data $y(t)$ as an
-//! expression in `t`; regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
+//! expression in `t` (or, for sampled data in the discrete functional, the variable `y`); regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
 //! prints, differentiates and evaluates like one typed by hand.
 
 use crate::error::{ContinuousError, Result};
@@ -22,12 +22,14 @@ fn positive(what: &str, v: f64) -> Result<Expr> {
     }
 }
 
+/// The data may be an expression in `t`, or the variable `y` standing for sampled data (bound
+/// point by point by the discrete functional).
 fn data_only_in_t(y: &Expr) -> Result<()> {
-    match y.free_vars().into_iter().find(|v| v != "t") {
+    match y.free_vars().into_iter().find(|v| v != "t" && v != "y") {
         Some(v) => Err(ContinuousError::UnknownName {
             name: v,
             column: 0,
-            hint: "the data y(t) may use only t".into(),
+            hint: "the data y(t) may use only t (or be the sampled-data variable y)".into(),
         }),
         None => Ok(()),
     }
