@@ -6,7 +6,6 @@
 //! `cargo run --release --example deconvolution [-- OUT_DIR]`
 
 use flipshift::discrete::{DeconvSetup, deconvolution};
-use flipshift::plot::{Series, Style};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -77,37 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let mut signals = vec![
-        Series::new("truth", t.clone(), report.truth.clone(), Style::Line),
-        Series::new(
-            "blurred + noise (data)",
-            t.clone(),
-            report.data.clone(),
-            Style::Thin,
-        ),
-    ];
-    let mut costs = Vec::new();
-    for r in &report.runs {
-        let label = format!("{} (error {:.3})", r.regulariser.name(), r.rel_error);
-        signals.push(Series::new(
-            label.clone(),
-            t.clone(),
-            r.report.x.clone(),
-            Style::Line,
-        ));
-        let it: Vec<f64> = (0..r.report.costs.len()).map(|i| i as f64).collect();
-        let above: Vec<f64> = r.report.costs.iter().map(|c| c - r.report.cost).collect();
-        costs.push(Series::new(label, it, above, Style::Line));
-    }
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("deconvolution.{ext}"));
-        flipshift::plot::deconvolution(
-            &p,
-            "Deconvolution: Tikhonov against smoothed total variation",
-            &signals,
-            &costs,
-        )?;
-        println!("figure: {}", p.display());
+    for f in flipshift::figures::deconvolution(&out, &report)? {
+        println!("figure: {}", f.display());
     }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! δz(t0)/δx(τ) = h(t0 − τ): the symbolic answer, its Gateaux proof, and row k of the Toeplitz
 //! matrix H next to it — the discrete derivative is the continuous one, sampled.
 //!
-//! `cargo run --example functional_derivative`
+//! Writes `functional_derivative.{svg,png}`: H as a heat map, row k outlined, beside it that row
+//! against h(t0 − τ).
+//!
+//! `cargo run --example functional_derivative [-- OUT_DIR]`
 
 use flipshift::continuous::{
     Bump, Expr, PointEval, QuadParams, RealFn, gateaux_check, point_eval_derivative,
@@ -51,6 +54,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if (d - c).abs() > 0.0 {
             return Err("the row of H is not the flipped, shifted kernel".into());
         }
+    }
+    let rows: Vec<Vec<f64>> = hm.row_iter().map(|r| r.iter().copied().collect()).collect();
+    let fine: Vec<f64> = (0..=400)
+        .map(|i| -3.0 + 6.0 * f64::from(i) / 400.0)
+        .collect();
+    let curve: Vec<f64> = fine.iter().map(|&t| h.eval(t0 - t)).collect();
+    let out = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or("flipshift-examples".into()),
+    );
+    std::fs::create_dir_all(&out)?;
+    for ext in ["svg", "png"] {
+        let p = out.join(format!("functional_derivative.{ext}"));
+        flipshift::plot::jacobian(
+            &p,
+            "The Jacobian H of z = h*x: row k is h(t_k − τ_j)",
+            &rows,
+            k,
+            &gx.points(),
+            &fine,
+            &curve,
+        )?;
+        println!("figure: {}", p.display());
     }
     Ok(())
 }

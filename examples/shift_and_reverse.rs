@@ -1,7 +1,9 @@
 //! The flip and the shift: h, R h and S_{t0} R h for an off-centre one-sided kernel, symbolic
 //! and numeric, and the identity (S_{t0} R h)(τ) = h(t0 − τ).
 //!
-//! `cargo run --example shift_and_reverse`
+//! Writes `shift_and_reverse.{svg,png}`: h, R h and S_t0 R h on one axis, t0 marked.
+//!
+//! `cargo run --example shift_and_reverse [-- OUT_DIR]`
 
 use flipshift::continuous::{Expr, RealFn, RealFnExt};
 
@@ -35,6 +37,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if diff != 0.0 {
             return Err(format!("S_t0 R h differs from h(t0 − τ) at τ = {tau}").into());
         }
+    }
+    let tau: Vec<f64> = (0..=600)
+        .map(|i| -2.5 + 6.0 * f64::from(i) / 600.0)
+        .collect();
+    let hv: Vec<f64> = tau.iter().map(|&t| h.eval(t)).collect();
+    let rv: Vec<f64> = tau.iter().map(|&t| h.clone().reversed().eval(t)).collect();
+    let sv: Vec<f64> = tau.iter().map(|&t| flipped.eval(t)).collect();
+    let out = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or("flipshift-examples".into()),
+    );
+    std::fs::create_dir_all(&out)?;
+    for ext in ["svg", "png"] {
+        let p = out.join(format!("shift_and_reverse.{ext}"));
+        flipshift::plot::flip_shift(
+            &p,
+            &tau,
+            &hv,
+            &rv,
+            &sv,
+            t0,
+            "Flip, then shift: δz(t₀)/δx(τ) = h(t₀ − τ)",
+        )?;
+        println!("figure: {}", p.display());
     }
     let s = flipped.support();
     println!(

@@ -1,7 +1,10 @@
 //! Three ways to apply H: the dense Toeplitz matrix, the direct sum and the FFT — equal to
 //! rounding, with very different costs; and the adjoint identity ⟨Hx, r⟩ = ⟨x, Hᵀr⟩.
 //!
-//! `cargo run --example toeplitz_vs_fft`
+//! Writes `toeplitz_vs_fft.{svg,png}`: the three results over the first outputs, on top of one
+//! another.
+//!
+//! `cargo run --example toeplitz_vs_fft [-- OUT_DIR]`
 
 use flipshift::discrete::{DirectConv, FftConv, LinearOp, Mode, ToeplitzConv};
 use nalgebra::DVector;
@@ -29,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     let reference = ops[1].1.apply(&x)?;
+    let mut series = Vec::new();
     println!(
         "{:<20} {:>12} {:>14} {:>16}",
         "operator", "time/apply", "max |Δ| vs sum", "adjoint defect"
@@ -51,6 +55,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         {
             return Err(format!("{name} disagrees").into());
         }
+        // Every output for the first, every 4th (offset) for the others, so all three show.
+        let (idx, vals): (Vec<f64>, Vec<f64>) = (0..300)
+            .filter(|i| series.is_empty() || i % 4 == series.len())
+            .map(|i| (i as f64, z[i]))
+            .unzip();
+        let style = if series.is_empty() {
+            flipshift::plot::Style::Line
+        } else {
+            flipshift::plot::Style::Markers
+        };
+        series.push(flipshift::plot::Series::new(*name, idx, vals, style));
+    }
+    let out = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or("flipshift-examples".into()),
+    );
+    std::fs::create_dir_all(&out)?;
+    for ext in ["svg", "png"] {
+        let p = out.join(format!("toeplitz_vs_fft.{ext}"));
+        flipshift::plot::lines(
+            &p,
+            "z = h*x three ways: dense Toeplitz, direct sum, FFT",
+            "output index k",
+            "z_k",
+            &series,
+        )?;
+        println!("figure: {}", p.display());
     }
     Ok(())
 }

@@ -125,6 +125,30 @@ enum Command {
         npy: NpyOut,
     },
     /// The whole story of the question, printed and drawn.
+    /// A functional J[x] = ∫G(t, (h*x)(t)) dt + ∫L(t, x, x′) dt: its value, its gradient δJ/δx
+    /// symbolically and at --s, Hessian-vector products, and a Gateaux check.
+    Functional {
+        #[command(flatten)]
+        args: cmd::variational::FunctionalArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// The kernel a = Rh * h of the least-squares Hessian HᵀH (exact where a closed form
+    /// exists).
+    HessianKernel {
+        #[command(flatten)]
+        args: cmd::variational::HessianKernelArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
+    /// Blur a signal with a Gaussian, add seeded noise, and recover it with Tikhonov and with
+    /// smoothed total variation: the reconstruction errors, iterations and costs.
+    Deconvolve {
+        #[command(flatten)]
+        args: cmd::variational::DeconvolveArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
     Demo(cmd::demo::DemoArgs),
 }
 
@@ -141,6 +165,9 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Lsgrad { args, npy } => (cmd::continuous::lsgrad(args), npy),
         Command::EulerLagrange { args, npy } => (cmd::continuous::euler_lagrange(args), npy),
         Command::Check { args, npy } => (cmd::check::check(args, cli.format), npy),
+        Command::Functional { args, npy } => (cmd::variational::functional(args), npy),
+        Command::HessianKernel { args, npy } => (cmd::variational::hessian_kernel(args), npy),
+        Command::Deconvolve { args, npy } => (cmd::variational::deconvolve(args, cli.format), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
     };
     let out = out?;

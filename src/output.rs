@@ -103,7 +103,14 @@ pub fn finite_array(what: &str, v: &[f64]) -> Result<Value, CliError> {
 /// A two-or-more column table for people, numbers in a fixed, readable format.
 pub fn table(headers: &[&str], columns: &[&[f64]]) -> String {
     let n = columns.iter().map(|c| c.len()).max().unwrap_or(0);
-    let width = 22;
+    // Wide enough for the widest entry plus two spaces, so columns never run together.
+    let widest = columns
+        .iter()
+        .flat_map(|c| c.iter().map(|v| fmt_num(*v).chars().count()))
+        .chain(headers.iter().map(|h| h.chars().count()))
+        .max()
+        .unwrap_or(0);
+    let width = (widest + 2).max(12);
     let mut s = String::new();
     for h in headers {
         s.push_str(&format!("{h:>width$}"));

@@ -280,32 +280,36 @@ fn convolve_of_two_rects_is_the_triangle_with_an_estimate() {
         // 1e-12 relative is the accuracy bound.
         assert!(close(*g, w, 1e-12), "{g} vs {w}");
     }
-    assert_eq!(v["method"], "quadrature");
+    assert_eq!(v["method"], "closed-form");
     let est = v["error_estimate"].as_f64().unwrap();
     assert!((0.0..1e-12).contains(&est));
 }
 
 #[test]
 fn an_unreachable_tolerance_exits_1_with_the_best_value() {
-    let out = flipshift(&[
-        "convolve",
-        "--h",
-        "gauss(t)",
-        "--x",
-        "exp(-t^2)",
-        "--t",
-        "0.3",
-        "--tol",
-        "1e-20",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains('±'), "best value and estimate: {stdout}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.starts_with("error:") && stderr.contains("--tol"),
-        "{stderr}"
-    );
+    for method in ["auto", "quadrature"] {
+        let out = flipshift(&[
+            "convolve",
+            "--method",
+            method,
+            "--h",
+            "gauss(t)",
+            "--x",
+            "exp(-t^2)",
+            "--t",
+            "0.3",
+            "--tol",
+            "1e-20",
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains('±'), "best value and estimate: {stdout}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error:") && stderr.contains("--tol"),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
@@ -559,5 +563,192 @@ fn integrals_that_do_not_exist_are_bad_input() {
         Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn functional_gradient_matches_the_closed_form_and_passes_its_gateaux_check() {
+    // h = x = gauss, least squares against 0, plus ½λx′²:
+    // δJ/δx = N(0,3) − λ·gauss″, gauss″(s) = (s² − 1)·gauss(s).
+    let lam = 0.1;
+    let v = json_ok(&[
+        "functional",
+        "--h",
+        "gauss(t)",
+        "--loss",
+        "ls",
+        "--reg",
+        "smoothness",
+        "--lambda",
+        "0.1",
+        "--x",
+        "gauss(t)",
+        "--s",
+        "-1,0,1.5",
+        "--gateaux",
+    ]);
+    let g = values(&v);
+    for (k, s) in [-1.0f64, 0.0, 1.5].iter().enumerate() {
+        let pi = std::f64::consts::PI;
+        let n3 = (-s * s / 6.0).exp() / (6.0 * pi).sqrt();
+        let gpp = (s * s - 1.0) * (-s * s / 2.0).exp() / (2.0 * pi).sqrt();
+        assert!(close(g[k], n3 - lam * gpp, 1e-11), "s = {s}: {}", g[k]);
+    }
+    assert!(v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-8);
+    assert!(v["symbolic"].as_str().unwrap().starts_with("δJ/δx(s) = ∫"));
+    assert!(
+        v["latex"]
+            .as_str()
+            .unwrap()
+            .contains("\\frac{\\delta J}{\\delta x}")
+    );
+    // Gaussians throughout: the data term's gradient is exact.
+    assert_eq!(v["method"], "closed-form");
+    assert_eq!(v["inner"], "closed-form");
+    // ½∫N(0,2)² + ½λ∫gauss′² = 1/(4√(2π)) + λ/(8√π).
+    let pi = std::f64::consts::PI;
+    let j = 1.0 / (4.0 * (2.0 * pi).sqrt()) + lam / (8.0 * pi.sqrt());
+    assert!(close(v["J"].as_f64().unwrap(), j, 1e-12));
+}
+
+#[test]
+fn functional_rejects_bad_input() {
+    let base = ["functional", "--x", "gauss(t)", "--s", "0,1"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |extra: &[&str], mention: &str| {
+        let args = with(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_bad_input(&args, None, mention);
+    };
+    run(&[], "empty");
+    run(&["--h", "gauss(t)", "--loss", "(u - x)^2"], "--loss");
+    run(&["--reg", "u^2"], "--reg");
+    run(
+        &["--h", "gauss(t)", "--loss", "pseudo-huber", "--delta", "0"],
+        "delta",
+    );
+    run(&["--reg", "tv", "--eps", "-1"], "eps");
+    run(&["--reg", "tv"], "does not exist");
+    run(&["--reg", "energy", "--domain", "1,-1"], "--domain");
+    // Poisson needs u > 0: rect * rect vanishes outside [−1, 1].
+    assert_bad_input(
+        &[
+            "functional",
+            "--x",
+            "rect(t)",
+            "--s",
+            "0",
+            "--h",
+            "rect(t)",
+            "--loss",
+            "poisson",
+            "--y",
+            "1",
+            "--domain",
+            "-3,3",
+        ],
+        None,
+        "not finite",
+    );
+}
+
+#[test]
+fn deconvolve_recovers_the_signal_better_than_the_data() {
+    let dir = std::env::temp_dir().join(format!("flipshift-deconv-{}", std::process::id()));
+    let v = json_ok(&[
+        "deconvolve",
+        "--dt",
+        "0.04",
+        "--figure",
+        dir.to_str().unwrap(),
+    ]);
+    let e = &v["errors"];
+    let (data, tik, tv) = (
+        e["data"].as_f64().unwrap(),
+        e["tikhonov"].as_f64().unwrap(),
+        e["smooth-tv"].as_f64().unwrap(),
+    );
+    assert!(tik < 0.8 * data && tv < 0.6 * data && tv < tik, "{e}");
+    let rows = v["values"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let n = v["grid"].as_array().unwrap().len();
+    assert_eq!(n, 201);
+    assert!(rows.iter().all(|r| r.as_array().unwrap().len() == n));
+    assert_eq!(v["methods"], serde_json::json!(["tikhonov", "smooth-tv"]));
+    for f in v["figures"].as_array().unwrap() {
+        let p = PathBuf::from(f.as_str().unwrap());
+        assert!(std::fs::metadata(&p).unwrap().len() > 1000, "{p:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_bad_input(&["deconvolve", "--sigma", "0"], None, "sigma");
+    assert_bad_input(&["deconvolve", "--interval", "2,1"], None, "interval");
+    assert_bad_input(&["deconvolve", "--optimizer", "newton"], None, "optimizer");
+    assert_bad_input(&["deconvolve", "--truth", "rect(t"], None, "--truth");
+}
+
+#[test]
+fn convolve_reports_the_closed_form_path_and_agrees_with_quadrature() {
+    // Gaussians: N(0,1) * N(1, 1/2)·√π = widths add in quadrature.
+    let args = [
+        "convolve",
+        "--h",
+        "gauss(t)",
+        "--x",
+        "exp(-(t - 1)^2)",
+        "--t",
+        "-2:3:11",
+    ];
+    let exact = json_ok(&args);
+    assert_eq!(exact["method"], "closed-form");
+    assert_eq!(exact["family"], "Gaussian");
+    assert!(exact["symbolic"].as_str().unwrap().contains("exp("));
+    let mut forced = args.to_vec();
+    forced.extend(["--method", "quadrature"]);
+    let quad = json_ok(&forced);
+    assert_eq!(quad["method"], "quadrature");
+    let pi = std::f64::consts::PI;
+    for (k, (a, b)) in values(&exact).iter().zip(values(&quad)).enumerate() {
+        let t = -2.0 + 0.5 * k as f64;
+        // ∫ gauss(t − τ) e^{−(τ−1)²} dτ = e^{−(t−1)²/3}/√3.
+        let want = (-(t - 1.0) * (t - 1.0) / 3.0).exp() / 3f64.sqrt();
+        assert!(
+            close(*a, want, 1e-14) && close(b, want, 1e-13),
+            "t = {t}: {a} {b} {want}"
+        );
+        let _ = pi;
+    }
+    // A mixed pair falls back and says so; forcing the closed form is then an error.
+    let mixed = ["convolve", "--h", "gauss(t)", "--x", "rect(t)", "--t", "0"];
+    assert_eq!(json_ok(&mixed)["method"], "quadrature");
+    let mut force = mixed.to_vec();
+    force.extend(["--method", "closed-form"]);
+    assert_bad_input(&force, None, "no closed form");
+    let mut bad = mixed.to_vec();
+    bad.extend(["--method", "symbolic"]);
+    assert_bad_input(&bad, None, "--method");
+}
+
+#[test]
+fn hessian_kernel_of_tri_is_its_autocorrelation() {
+    let v = json_ok(&["hessian-kernel", "--h", "tri(t)", "--t", "0,0.5,1,2"]);
+    assert_eq!(v["method"], "closed-form");
+    // a(0) = ∫tri² = 2/3, a(1) = 1/6, a(2) = 0, a(½) = 23/48.
+    let want = [2.0 / 3.0, 23.0 / 48.0, 1.0 / 6.0, 0.0];
+    for (a, b) in values(&v).iter().zip(want) {
+        assert!(close(*a, b, 1e-14), "{a} vs {b}");
+    }
+    let q = json_ok(&["hessian-kernel", "--h", "exp(-t^2)*step(t)", "--t", "0"]);
+    assert_eq!(q["method"], "quadrature");
+    assert!(close(
+        values(&q)[0],
+        (std::f64::consts::PI / 8.0).sqrt(),
+        1e-14
+    ));
+    assert_bad_input(
+        &["hessian-kernel", "--h", "1", "--t", "0"],
+        None,
+        "does not exist",
     );
 }

@@ -37,6 +37,11 @@ pub struct ConvolveArgs {
     /// Relative tolerance of each integral.
     #[arg(long, default_value = "1e-12", allow_hyphen_values = true)]
     tol: String,
+    /// auto: the exact closed form when h and x belong to a family closed under convolution
+    /// (Gaussians with polynomial factors, piecewise polynomials, one-sided exponentials),
+    /// quadrature otherwise; or force one of closed-form, quadrature.
+    #[arg(long, default_value = "auto")]
+    method: String,
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
@@ -150,6 +155,33 @@ fn quad_params(tol: &str) -> Result<c::QuadParams, CliError> {
     })
 }
 
+/// --tol is relative to the scale of the result (a value near zero cannot be had to a relative
+/// accuracy); quadrature meets requests below rounding at the rounding level and says so in its
+/// estimate, as does a closed form, which is what is checked here: an unmet request is
+/// `NoConvergence` (exit 1) with the best value.
+fn check_tol(
+    tol: &str,
+    qp: c::QuadParams,
+    grid: &[f64],
+    values: &[f64],
+    errs: &[f64],
+    evaluations: usize,
+) -> Result<(), CliError> {
+    let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    match (0..grid.len()).find(|&i| errs[i] > qp.rel_tol * scale) {
+        Some(i) => Err(c::ContinuousError::NoConvergence {
+            estimate: values[i],
+            error_estimate: errs[i],
+            evaluations,
+        })
+        .context(&format!(
+            "--tol {tol} not reached at t = {}",
+            fmt_num(grid[i])
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `flipshift convolve`.
 pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
@@ -157,30 +189,70 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let x = parse_expr("--x", &a.x, &params)?;
     let grid = parse_grid("--t", &a.t)?;
     let qp = quad_params(&a.tol)?;
+    let closed = match a.method.as_str() {
+        "auto" => c::convolve_symbolic(&h, &x).map_err(Some),
+        "closed-form" => match c::convolve_symbolic(&h, &x) {
+            Ok(cf) => Ok(cf),
+            Err(why) => {
+                return Err(CliError::arg(
+                    "--method",
+                    format!("no closed form for these functions: {why}"),
+                ));
+            }
+        },
+        "quadrature" => Err(None),
+        other => {
+            return Err(CliError::arg(
+                "--method",
+                format!("unknown method '{other}'; use auto, closed-form or quadrature"),
+            ));
+        }
+    };
+    let intro = format!(
+        "z(t) = (h*x)(t) = ∫ h(t − τ)·x(τ) dτ, h(t) = {}, x(t) = {}\n",
+        h.to_unicode(),
+        x.to_unicode()
+    );
+    if let Ok(cf) = closed {
+        let (values, errs): (Vec<f64>, Vec<f64>) =
+            grid.iter().map(|&t| cf.eval_with_error(t)).unzip();
+        let max_err = errs.iter().copied().fold(0.0, f64::max);
+        check_tol(&a.tol, qp, &grid, &values, &errs, 0)?;
+        let symbolic = cf.expr().to_unicode();
+        let text = format!(
+            "{intro}closed form ({} family):\nz(t) = {symbolic}\n{}",
+            cf.family(),
+            table(&["t", "z(t)", "± rounding"], &[&grid, &values, &errs])
+        );
+        return Ok(Output::vector("convolve", &values)?
+            .numbers("grid", &grid)?
+            .number("error_estimate", max_err)?
+            .field("error_estimates", finite_array("error_estimates", &errs)?)
+            .field("method", json!("closed-form"))
+            .field("family", json!(cf.family().to_string()))
+            .field("evaluations", json!(0))
+            .field("symbolic", json!(symbolic))
+            .field("latex", json!(cf.expr().to_latex()))
+            .with_text(text));
+    }
+    let why = match closed {
+        Err(Some(why)) => format!(" (no closed form: {why})"),
+        _ => String::new(),
+    };
     let hc = h.compile().context("--h")?;
     let xc = x.compile().context("--x")?;
     let out = c::convolve(&hc, &xc, &grid, qp)?;
     let max_err = out.error_estimates.iter().copied().fold(0.0, f64::max);
-    // --tol is relative to the scale of the result (a value near zero cannot be had to a
-    // relative accuracy); quadrature meets requests below rounding at the rounding level and
-    // says so in its estimate, which is what is checked here.
-    let scale = out.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if let Some(i) = (0..grid.len()).find(|&i| out.error_estimates[i] > qp.rel_tol * scale) {
-        return Err(c::ContinuousError::NoConvergence {
-            estimate: out.values[i],
-            error_estimate: out.error_estimates[i],
-            evaluations: out.evaluations,
-        })
-        .context(&format!(
-            "--tol {} not reached at t = {}",
-            a.tol,
-            fmt_num(grid[i])
-        ));
-    }
+    check_tol(
+        &a.tol,
+        qp,
+        &grid,
+        &out.values,
+        &out.error_estimates,
+        out.evaluations,
+    )?;
     let text = format!(
-        "z(t) = (h*x)(t) = ∫ h(t − τ)·x(τ) dτ, h(t) = {}, x(t) = {}\nby quadrature; largest error estimate {}\n{}",
-        h.to_unicode(),
-        x.to_unicode(),
+        "{intro}by quadrature{why}; largest error estimate {}\n{}",
         fmt_num(max_err),
         table(
             &["t", "z(t)", "± estimate"],
@@ -262,20 +334,30 @@ pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let x = parse_expr("--x", &a.x, &params)?;
     let y = parse_expr("--y", &a.y, &params)?;
     let s = parse_grid("--s", &a.s)?;
-    let ls = c::LeastSquares::new(
-        std::sync::Arc::new(h.compile().context("--h")?),
-        std::sync::Arc::new(x.compile().context("--x")?),
-        std::sync::Arc::new(y.compile().context("--y")?),
-    );
-    let (j, j_err) = ls.value()?;
-    let g = ls.gradient(&s)?;
+    let ls = c::Functional::new()
+        .with_data_term(h.clone(), c::losses::least_squares(&y).context("--y")?)
+        .context("--h")?;
+    let (j, j_err) = ls.value(&x)?;
+    let g = ls.gradient(&x, &s)?;
+    let exact = ls.data_gradient_closed_form(&x);
     let max_err = g.error_estimates.iter().copied().fold(j_err, f64::max);
-    let symbolic = format!(
+    let mut symbolic = format!(
         "δJ/δx(s) = (Rh * r)(s) = ∫ h(t − s)·r(t) dt, r(t) = (h*x)(t) − y(t), h(t) = {}, x(t) = {}, y(t) = {}",
         h.to_unicode(),
         x.to_unicode(),
         y.to_unicode()
     );
+    if let Some(e) = &exact {
+        symbolic.push_str(&format!(
+            "; in closed form, δJ/δx(s) = {}",
+            e.expr().substitute("t", &Expr::var("s")).to_unicode()
+        ));
+    }
+    let method = if exact.is_some() {
+        "closed-form"
+    } else {
+        "quadrature"
+    };
     let text = format!(
         "J[x] = ½∫((h*x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
         fmt_num(j),
@@ -289,7 +371,7 @@ pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
         .numbers("grid", &s)?
         .number("J", j)?
         .number("error_estimate", max_err)?
-        .field("method", json!("quadrature"))
+        .field("method", json!(method))
         .field("symbolic", json!(symbolic))
         .field(
             "latex",

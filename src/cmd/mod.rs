@@ -4,3 +4,4 @@ pub mod check;
 pub mod continuous;
 pub mod demo;
 pub mod discrete;
+pub mod variational;

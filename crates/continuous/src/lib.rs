@@ -14,6 +14,7 @@
 //!   $\Delta t \sum_k h_k x_{n-k}$ approximates $(h*x)(t_n)$ (see `flipshift-discrete`).
 #![warn(missing_docs)]
 
+mod closed_form;
 mod convolution;
 mod error;
 mod functionals;
@@ -24,6 +25,9 @@ mod special;
 mod symbolic;
 mod variational;
 
+pub use closed_form::{
+    ClosedForm, ConvPath, Family, NoClosedForm, convolve_auto, convolve_symbolic,
+};
 pub use convolution::{ConvOutput, Convolution, convolve, correlate};
 pub use error::{ContinuousError, Result};
 pub use functionals::{

@@ -133,7 +133,22 @@ fn least_squares_gradient_matches_the_dedicated_implementation_and_a_closed_form
         .unwrap();
     let x = parse("gauss(t)");
     let s = [-2.0, -0.5, 0.0, 0.7, 3.0];
+    // Everything is Gaussian: the gradient itself has a closed form, N(0, 3) …
+    let exact_form = j.data_gradient_closed_form(&x).unwrap();
     let g = j.gradient(&x, &s).unwrap();
+    // … which the nested quadrature (on a bounded domain wide enough to hold it all) confirms.
+    let bounded = j.clone().on(Interval::new(-40.0, 40.0).unwrap());
+    assert!(bounded.data_gradient_closed_form(&x).is_none());
+    let gq = bounded.gradient(&x, &s).unwrap();
+    for (k, si) in s.iter().enumerate() {
+        assert!(
+            (g.values[k] - gq.values[k]).abs() < 1e-13,
+            "{} vs {}",
+            g.values[k],
+            gq.values[k]
+        );
+        assert!((exact_form.eval_with_error(*si).0 - g.values[k]).abs() < 1e-16);
+    }
     for (si, (v, e)) in s.iter().zip(g.values.iter().zip(&g.error_estimates)) {
         let exact = (-si * si / 6.0).exp() / (6.0 * std::f64::consts::PI).sqrt();
         assert!((v - exact).abs() < 1e-12, "s = {si}: {v} vs {exact}");
@@ -193,6 +208,11 @@ fn every_loss_and_regulariser_passes_a_gateaux_check() {
         .with_data_term(h.clone(), losses::pseudo_huber(&y, 0.1).unwrap())
         .unwrap()
         .with_regulariser(losses::energy(0.1).unwrap())
+        .unwrap();
+    assert_gateaux(&j, &x, &phi, 0.05, 1e-7);
+    // Log-cosh, alone.
+    let j = Functional::new()
+        .with_data_term(h.clone(), losses::log_cosh(&y, 0.05).unwrap())
         .unwrap();
     assert_gateaux(&j, &x, &phi, 0.05, 1e-7);
     // Poisson on a bounded domain where the intensity is positive, + smoothed TV.
@@ -316,4 +336,76 @@ fn bad_input_is_a_typed_error() {
         .unwrap();
     assert!(ls.gradient(&parse("gauss(t)"), &[]).is_err());
     assert!(ls.gradient(&parse("gauss(t)"), &[f64::NAN]).is_err());
+}
+
+#[test]
+fn the_hessian_kernel_is_the_autocorrelation_exact_or_by_quadrature() {
+    use flipshift_continuous::{ConvPath, HessianKernel, RealFn, erfc};
+    let pi = std::f64::consts::PI;
+    let t = [-2.5f64, -0.7, 0.0, 0.3, 1.9];
+    // gauss: a = N(0, 2), closed form.
+    let a = HessianKernel::new(&parse("gauss(t)")).unwrap();
+    assert!(a.path().is_closed_form(), "{:?}", a.path());
+    for &ti in &t {
+        let want = (-ti * ti / 4.0).exp() / (4.0 * pi).sqrt();
+        assert!((a.eval(ti) - want).abs() < 1e-15, "t = {ti}");
+    }
+    // e^{−t} step(t): a = e^{−|t|}/2, closed form.
+    let a = HessianKernel::new(&parse("exp(-t)*step(t)")).unwrap();
+    assert!(a.path().is_closed_form());
+    let printed = a.expr().unwrap().to_unicode();
+    for &ti in &t {
+        let want = 0.5 * (-ti.abs()).exp();
+        assert!((a.eval(ti) - want).abs() < 1e-14, "t = {ti}: {printed}");
+    }
+    // e^{−t²} step(t) is in no family: quadrature, against e^{−t²/2}·√(π/8)·erfc(|t|/√2).
+    let a = HessianKernel::new(&parse("exp(-t^2)*step(t)")).unwrap();
+    assert!(matches!(a.path(), ConvPath::Quadrature(_)));
+    assert!(a.expr().is_none());
+    let v = a.values(&t).unwrap();
+    for (k, &ti) in t.iter().enumerate() {
+        let want = (-ti * ti / 2.0).exp() * (pi / 8.0).sqrt() * erfc(ti.abs() / 2f64.sqrt());
+        assert!(
+            (v.values[k] - want).abs() < 1e-14,
+            "t = {ti}: {} vs {want}",
+            v.values[k]
+        );
+        assert!(v.error_estimates[k] < 1e-12);
+    }
+    assert!(
+        HessianKernel::new(&parse("gauss(t)"))
+            .unwrap()
+            .values(&[])
+            .is_err()
+    );
+}
+
+#[test]
+fn least_squares_hessian_vector_products_are_convolutions_with_the_kernel() {
+    use flipshift_continuous::HessianKernel;
+    let h = parse("exp(-(t - 0.5))*step(t - 0.5)");
+    let j = Functional::new()
+        .with_data_term(
+            h.clone(),
+            losses::least_squares(&parse("exp(-t^2)")).unwrap(),
+        )
+        .unwrap();
+    // The inner convolution of this pair is exact; that of the direction is not.
+    let x = parse("exp(-t)*step(t)");
+    assert!(j.inner_path(&x).unwrap().is_closed_form());
+    let v = parse("exp(-(t - 0.5)^2)");
+    assert!(!j.inner_path(&v).unwrap().is_closed_form());
+    let s = [-1.0, 0.0, 0.8, 2.0];
+    let hv = j.hessian_vector(&x, &v, &s).unwrap();
+    let a = HessianKernel::new(&h).unwrap();
+    assert!(a.path().is_closed_form());
+    let av = convolve(&a, &v.compile().unwrap(), &s, QuadParams::default()).unwrap();
+    for (k, sk) in s.iter().enumerate() {
+        assert!(
+            (hv.values[k] - av.values[k]).abs() < 1e-12,
+            "s = {sk}: {} vs {}",
+            hv.values[k],
+            av.values[k]
+        );
+    }
 }

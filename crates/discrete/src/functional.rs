@@ -1,4 +1,4 @@
-//! The functional $J[x] = \int G(t, (h*x)(t))\\,dt + \int L(t, x, x')\\,dt$ on a grid, with its
+//! The functional $J\\[x\\] = \int G(t, (h*x)(t))\\,dt + \int L(t, x, x')\\,dt$ on a grid, with its
 //! exact gradient: the discrete counterpart of `flipshift_continuous::Functional`.
 
 use crate::api::{convolve, correlate};

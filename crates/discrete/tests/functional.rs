@@ -48,6 +48,7 @@ fn gradient_matches_central_differences() {
             losses::poisson(&y).unwrap(),
             Some(losses::energy(0.5).unwrap()),
         ),
+        (losses::log_cosh(&y, 0.05).unwrap(), None),
         (losses::least_squares(&y).unwrap(), None),
     ];
     let x: Vec<f64> = (0..14)

@@ -2,6 +2,7 @@
 //! gradients and Hessian-vector products, evaluated by nested quadrature and checked by Gateaux
 //! differences.
 
+use crate::closed_form::{ClosedForm, ConvPath, convolve_symbolic};
 use crate::convolution::{ConvOutput, Convolution};
 use crate::error::{ContinuousError, Result};
 use crate::functionals::{GateauxReport, richardson_directional};
@@ -27,7 +28,7 @@ struct DataTerm {
     g_breaks: Vec<f64>,
 }
 
-/// A functional $J[x] = \int_D G\big(t, (h*x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a signal
+/// A functional $J\\[x\\] = \int_D G\big(t, (h*x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a signal
 /// $x$, with its first variation
 /// $$\frac{\delta J}{\delta x}(s) = \int_D h(t - s)\\, G_u\big(t, (h*x)(t)\big)\\,dt + \frac{\partial L}{\partial x} - \frac{d}{dt}\frac{\partial L}{\partial x'},$$
 /// that is $\big(Rh * G_u(\cdot, h*x)\big)(s) + E(s)$ (the regulariser's part $E$ for $s$ inside
@@ -48,9 +49,9 @@ struct DataTerm {
 ///     .with_regulariser(losses::smoothness(0.1)?)?;
 /// let x = Expr::parse("gauss(t)")?;
 /// let (v, _) = j.value(&x)?;
-/// // gauss*gauss = N(0, 2): ½∫N(0,2)² = 1/(4√(4π)); ½·0.1∫gauss′² = 0.05/(4√π).
+/// // gauss*gauss = N(0, 2): ½∫N(0,2)² = 1/(4√(2π)); ½·0.1∫gauss′² = 0.1/(8√π).
 /// let pi = std::f64::consts::PI;
-/// let exact = 1.0 / (4.0 * (4.0 * pi).sqrt()) + 0.05 / (4.0 * pi.sqrt());
+/// let exact = 1.0 / (4.0 * (2.0 * pi).sqrt()) + 0.1 / (8.0 * pi.sqrt());
 /// assert!((v - exact).abs() < 1e-12);
 /// # Ok::<(), flipshift_continuous::ContinuousError>(())
 /// ```
@@ -156,23 +157,36 @@ impl GradientForm {
     }
 }
 
-/// $(h*x)(t)$ by quadrature per evaluation, remembering the worst error estimate and the first
-/// failure (the evaluation itself then returns NaN).
+/// $(h*x)(t)$ exactly when the pair has a closed form, by quadrature per evaluation otherwise,
+/// remembering the worst error estimate and the first failure (the evaluation itself then
+/// returns NaN).
 struct Blurred<'a> {
     conv: Convolution<&'a CompiledExpr, &'a dyn RealFn>,
+    closed: Option<ClosedForm>,
     worst: Cell<f64>,
     failure: RefCell<Option<ContinuousError>>,
 }
 
 impl<'a> Blurred<'a> {
-    fn new(h: &'a CompiledExpr, x: &'a dyn RealFn, params: QuadParams) -> Self {
+    fn new(
+        h: &'a CompiledExpr,
+        x: &'a dyn RealFn,
+        params: QuadParams,
+        closed: Option<ClosedForm>,
+    ) -> Self {
         Self {
             conv: Convolution { h, x, params },
+            closed,
             worst: Cell::new(0.0),
             failure: RefCell::new(None),
         }
     }
     fn eval(&self, t: f64) -> f64 {
+        if let Some(cf) = &self.closed {
+            let (v, e) = cf.eval_with_error(t);
+            self.worst.set(self.worst.get().max(e));
+            return v;
+        }
         match self.conv.try_eval(t) {
             Ok((v, e)) => {
                 self.worst.set(self.worst.get().max(e));
@@ -206,12 +220,12 @@ fn ends(iv: &Interval) -> impl Iterator<Item = f64> {
 fn check_points(s: &[f64]) -> Result<()> {
     if s.is_empty() {
         return Err(ContinuousError::Empty {
-            what: "gradient points".into(),
+            what: "evaluation points".into(),
         });
     }
     match s.iter().find(|v| !v.is_finite()) {
         Some(&v) => Err(ContinuousError::NonFinite {
-            what: "gradient point".into(),
+            what: "evaluation point".into(),
             value: v,
         }),
         None => Ok(()),
@@ -283,6 +297,33 @@ impl Functional {
         self.domain
     }
 
+    /// How the inner convolution $(h*x)(t)$ is computed for the signal `x`: exactly, when $h$
+    /// and $x$ belong to a family closed under convolution, or by quadrature (with the reason);
+    /// `None` without a data term.
+    pub fn inner_path(&self, x: &Expr) -> Option<ConvPath> {
+        self.data
+            .as_ref()
+            .map(|d| match convolve_symbolic(&d.h, x) {
+                Ok(cf) => ConvPath::ClosedForm(cf.family()),
+                Err(why) => ConvPath::Quadrature(why),
+            })
+    }
+
+    /// The data term's gradient $(Rh * G_u(\cdot, h*x))(s)$ in closed form, when there is one:
+    /// $G$ quadratic in $u$ ($G_{uu} \equiv c$, least squares), $D = \mathbb{R}$, and $h*x$,
+    /// the residual $G_u = c\\,(h*x) + G_u(t, 0)$ and $Rh * G_u$ all in families closed under
+    /// convolution (e.g. Gaussians throughout). [`Functional::gradient`] uses it when it exists.
+    pub fn data_gradient_closed_form(&self, x: &Expr) -> Option<ClosedForm> {
+        let d = self.data.as_ref()?;
+        if self.domain.a().is_finite() || self.domain.b().is_finite() {
+            return None;
+        }
+        let c = d.g_uu.constant_value()?;
+        let z = convolve_symbolic(&d.h, x).ok()?;
+        let r = (Expr::num(c) * z.into_expr() + d.g_u.substitute(U, &Expr::num(0.0))).simplify();
+        convolve_symbolic(&d.h.reversed(), &r).ok()
+    }
+
     /// The symbolic first variation.
     pub fn gradient_form(&self) -> GradientForm {
         GradientForm {
@@ -297,12 +338,12 @@ impl Functional {
         x.compile()
     }
 
-    /// $J[x]$ and an error estimate.
+    /// $J\\[x\\]$ and an error estimate.
     pub fn value(&self, x: &Expr) -> Result<(f64, f64)> {
         let xc = Self::compile_signal(x, "the signal x")?;
         let mut total = (0.0, 0.0);
         if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner);
+            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
             let support = z.conv.support().hull(&d.g_at_zero);
             if let Some(iv) = support.intersect(&self.domain) {
                 let mut bps = z.conv.breakpoints();
@@ -416,8 +457,14 @@ impl Functional {
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
         };
-        if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner);
+        if let Some(exact) = self.data_gradient_closed_form(x) {
+            for (k, &si) in s.iter().enumerate() {
+                let (v, e) = exact.eval_with_error(si);
+                out.values[k] += v;
+                out.error_estimates[k] += e;
+            }
+        } else if let Some(d) = &self.data {
+            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
             let g_uu_max = Cell::new(0.0f64);
             let weight = |t: f64, u: f64| {
                 g_uu_max.set(g_uu_max.get().max(eval_g(&d.g_uu, t, u).abs()));
@@ -469,8 +516,8 @@ impl Functional {
             evaluations: 0,
         };
         if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner);
-            let hv = Blurred::new(&d.hc, &vc, self.inner);
+            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
+            let hv = Blurred::new(&d.hc, &vc, self.inner, convolve_symbolic(&d.h, v).ok());
             let weight = |t: f64, u: f64| {
                 let w = eval_g(&d.g_uu, t, u);
                 if w == 0.0 { 0.0 } else { w * hv.eval(t) }
@@ -553,5 +600,94 @@ impl Functional {
         }
         let (inner_product, _) = res?;
         Ok(GateauxReport::new(directional, inner_product))
+    }
+}
+
+/// The kernel of the least-squares Hessian: for $J = \tfrac12\lVert h*x - y\rVert^2$,
+/// $\nabla^2 J = H^\top H$ is convolution with the autocorrelation
+/// $$a(t) = (Rh * h)(t) = \int h(\tau)\\, h(\tau + t)\\,d\tau,$$
+/// an even function: $(H^\top H v)(s) = (a * v)(s)$. Exact when $h$ belongs to a family closed
+/// under convolution ([`crate::convolve_symbolic`] of $Rh$ and $h$), by quadrature otherwise.
+///
+/// ```
+/// # use flipshift_continuous::{Expr, HessianKernel, RealFn};
+/// // h = e^{-t} step(t): a(t) = e^{-|t|}/2, found in closed form.
+/// let a = HessianKernel::new(&Expr::parse("exp(-t)*step(t)")?)?;
+/// assert!(a.expr().is_some());
+/// assert!((a.eval(-1.5) - 0.5 * (-1.5f64).exp()).abs() < 1e-15);
+/// # Ok::<(), flipshift_continuous::ContinuousError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct HessianKernel {
+    closed: Option<ClosedForm>,
+    path: ConvPath,
+    rh: CompiledExpr,
+    h: CompiledExpr,
+    /// Quadrature settings when there is no closed form.
+    pub params: QuadParams,
+}
+
+impl HessianKernel {
+    /// The autocorrelation kernel of `h` (an expression in `t`).
+    pub fn new(h: &Expr) -> Result<Self> {
+        only_vars(h, &["t"], "the kernel h")?;
+        let rh_expr = h.reversed();
+        let (closed, path) = match convolve_symbolic(&rh_expr, h) {
+            Ok(cf) => {
+                let fam = cf.family();
+                (Some(cf), ConvPath::ClosedForm(fam))
+            }
+            Err(why) => (None, ConvPath::Quadrature(why)),
+        };
+        Ok(Self {
+            closed,
+            path,
+            rh: rh_expr.compile()?,
+            h: h.compile()?,
+            params: QuadParams::default(),
+        })
+    }
+
+    /// The closed form of $a(t)$, if there is one.
+    pub fn expr(&self) -> Option<&Expr> {
+        self.closed.as_ref().map(ClosedForm::expr)
+    }
+
+    /// How $a$ is computed.
+    pub fn path(&self) -> &ConvPath {
+        &self.path
+    }
+
+    /// $a(t)$ at each point of `t`, with error estimates.
+    pub fn values(&self, t: &[f64]) -> Result<ConvOutput> {
+        check_points(t)?;
+        match &self.closed {
+            Some(cf) => {
+                let (values, error_estimates) = t.iter().map(|&ti| cf.eval_with_error(ti)).unzip();
+                Ok(ConvOutput {
+                    values,
+                    error_estimates,
+                    evaluations: 0,
+                })
+            }
+            None => crate::convolution::convolve(&self.rh, &self.h, t, self.params),
+        }
+    }
+}
+
+impl RealFn for HessianKernel {
+    fn eval(&self, t: f64) -> f64 {
+        self.values(&[t]).map_or(f64::NAN, |o| o.values[0])
+    }
+    fn support(&self) -> Interval {
+        self.rh.support().minkowski_sum(&self.h.support())
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        Convolution {
+            h: &self.rh,
+            x: &self.h,
+            params: self.params,
+        }
+        .breakpoints()
     }
 }

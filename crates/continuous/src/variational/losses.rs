@@ -42,15 +42,31 @@ pub fn least_squares(y: &Expr) -> Result<Expr> {
     Ok(Expr::num(0.5) * r.pow(Expr::num(2.0)))
 }
 
-/// The pseudo-Huber loss $G(t, u) = \delta^2\big(\sqrt{1 + ((u - y(t))/\delta)^2} - 1\big)$: quadratic
-/// for residuals small against $\delta$, linear (robust to outliers) for large ones, and smooth
-/// everywhere; $G_u = r/\sqrt{1 + (r/\delta)^2}$ with $r = u - y$.
+/// The pseudo-Huber loss $G(t, u) = \delta^2\big(\sqrt{1 + ((u - y(t))/\delta)^2} - 1\big)
+/// = \delta\sqrt{\delta^2 + r^2} - \delta^2$ with $r = u - y$: quadratic for residuals small
+/// against $\delta$, linear (robust to outliers) for large ones, and smooth everywhere;
+/// $G_u = \delta\\, r/\sqrt{\delta^2 + r^2}$.
 pub fn pseudo_huber(y: &Expr, delta: f64) -> Result<Expr> {
     data_only_in_t(y)?;
     let d = positive("delta", delta)?;
-    let r = (Expr::var(U) - y.clone()) / d.clone();
-    let root = Expr::call(Func::Sqrt, Expr::num(1.0) + r.pow(Expr::num(2.0)));
-    Ok(d.pow(Expr::num(2.0)) * (root - Expr::num(1.0)))
+    let r = Expr::var(U) - y.clone();
+    let root = Expr::call(Func::Sqrt, Expr::num(delta * delta) + r.pow(Expr::num(2.0)));
+    Ok(d * root - Expr::num(delta * delta))
+}
+
+/// The log-cosh loss $G(t, u) = \delta^2 \log\cosh\big((u - y(t))/\delta\big)$: like
+/// pseudo-Huber, quadratic for small residuals and linear for large ones, with
+/// $G_u = \delta\tanh(r/\delta)$. Written as $\delta^2\big(|v| + \log(1 + e^{-2|v|}) - \log 2\big)$,
+/// $v = r/\delta$, which cannot overflow however large the residual.
+pub fn log_cosh(y: &Expr, delta: f64) -> Result<Expr> {
+    data_only_in_t(y)?;
+    let d = positive("delta", delta)?;
+    let v = Expr::call(Func::Abs, (Expr::var(U) - y.clone()) / d);
+    let soft = Expr::call(
+        Func::Log,
+        Expr::num(1.0) + Expr::call(Func::Exp, Expr::num(-2.0) * v.clone()),
+    );
+    Ok(Expr::num(delta * delta) * (v + soft - Expr::num(std::f64::consts::LN_2)))
 }
 
 /// The Poisson negative log-likelihood $G(t, u) = u - y(t)\log u$ (up to terms free of $u$), for

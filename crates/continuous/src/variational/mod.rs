@@ -12,7 +12,7 @@ use crate::symbolic::Expr;
 mod functional;
 pub mod losses;
 
-pub use functional::{Functional, GradientForm};
+pub use functional::{Functional, GradientForm, HessianKernel};
 
 /// The variable standing for the path $x(t)$.
 pub const X: &str = "x";

@@ -1,0 +1,739 @@
+//! Closed-form convolution of the Gaussian, piecewise-polynomial and piecewise-exponential
+//! families against adaptive quadrature (`convolve`, default parameters) and against
+//! hand-derived formulas; out-of-family inputs take the quadrature path; no input panics.
+//!
+//! Accuracy target: 1e-12 relative away from breakpoints. Values far below the peak (tails,
+//! near zeros of the result) are held to 1e-12 of `FLOOR · max|z|` instead, since there the
+//! reference itself is only good to its absolute rounding level.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flipshift_continuous::{
+    ClosedForm, ConvPath, Expr, Family, Func, NoClosedForm, QuadParams, RealFn, convolve,
+    convolve_auto, convolve_symbolic, erf,
+};
+use proptest::prelude::*;
+
+const TOL: f64 = 1e-12;
+const FLOOR: f64 = 1e-8;
+
+fn e(src: &str) -> Expr {
+    Expr::parse(src).unwrap()
+}
+
+fn closed(h: &str, x: &str) -> ClosedForm {
+    convolve_symbolic(&e(h), &e(x)).unwrap_or_else(|why| panic!("{h} * {x}: {why}"))
+}
+
+/// `n` points spread over `[lo, hi]` (an irrational step, so no point is a round number),
+/// dropping any within 1e-6 of a breakpoint.
+fn points(lo: f64, hi: f64, n: usize, breaks: &[f64]) -> Vec<f64> {
+    let step = (hi - lo) / (n as f64 - 1.0) * 0.999_731;
+    (0..n * 2)
+        .map(|i| lo + step * 0.5 * i as f64 + 1e-3 * std::f64::consts::SQRT_2)
+        .filter(|t| *t <= hi && breaks.iter().all(|b| (t - b).abs() > 1e-6))
+        .collect()
+}
+
+/// Closed form (as compiled expression and as direct evaluation) against quadrature on ≥ 50
+/// points of `[lo, hi]`; returns the worst plain relative error of the expression.
+fn against_quadrature(h: &str, x: &str, family: Family, lo: f64, hi: f64) -> f64 {
+    let cf = closed(h, x);
+    assert_eq!(cf.family(), family, "{h} * {x}");
+    let f = cf.expr().compile().unwrap();
+    let t = points(lo, hi, 60, &cf.breakpoints());
+    assert!(t.len() >= 50, "only {} points", t.len());
+    let reference = convolve(
+        &e(h).compile().unwrap(),
+        &e(x).compile().unwrap(),
+        &t,
+        QuadParams::default(),
+    )
+    .unwrap();
+    let zmax = reference.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(zmax > 0.0);
+    let mut worst = 0.0f64;
+    for (i, &ti) in t.iter().enumerate() {
+        let want = reference.values[i];
+        let scale = want.abs().max(FLOOR * zmax);
+        for (how, got) in [("expression", f.eval(ti)), ("direct", cf.eval(ti))] {
+            let err = (got - want).abs();
+            assert!(
+                err <= TOL * scale,
+                "{h} * {x} ({how}) at t = {ti}: {got} vs quadrature {want}, error {err:e}\n  = {}",
+                cf.expr()
+            );
+        }
+        if want != 0.0 {
+            worst = worst.max((f.eval(ti) - want).abs() / want.abs());
+        }
+    }
+    eprintln!(
+        "{h} * {x}: worst relative error {worst:.2e} over {} points",
+        t.len()
+    );
+    worst
+}
+
+/// The closed form against a formula at ≥ 50 points; returns the worst relative error.
+fn against_formula(cf: &ClosedForm, want: &dyn Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+    let f = cf.expr().compile().unwrap();
+    let t = points(lo, hi, 60, &cf.breakpoints());
+    let zmax = t.iter().fold(0.0f64, |m, &v| m.max(want(v).abs()));
+    let mut worst = 0.0f64;
+    for &ti in &t {
+        let w = want(ti);
+        for got in [f.eval(ti), cf.eval(ti)] {
+            let err = (got - w).abs();
+            assert!(
+                err <= TOL * w.abs().max(FLOOR * zmax),
+                "at t = {ti}: {got} vs formula {w}, error {err:e}\n  = {}",
+                cf.expr()
+            );
+            if w != 0.0 {
+                worst = worst.max(err / w.abs());
+            }
+        }
+    }
+    worst
+}
+
+// ---- Gaussian family ----------------------------------------------------------------------
+
+#[test]
+fn gaussians_of_different_centres_and_widths_match_quadrature() {
+    against_quadrature(
+        "gauss((t - 0.3)/0.5)/0.5",
+        "gauss((t + 1)/1.5)/1.5",
+        Family::Gaussian,
+        -8.0,
+        6.0,
+    );
+    against_quadrature(
+        "exp(-(t - 1)^2/2)",
+        "3*exp(-4*t^2 - 2*t - 1)",
+        Family::Gaussian,
+        -5.0,
+        6.0,
+    );
+}
+
+#[test]
+fn gaussian_widths_add_in_quadrature() {
+    // N(0.3, 0.5²) * N(−1, 1.5²) = N(−0.7, 2.5).
+    let cf = closed("gauss((t - 0.3)/0.5)/0.5", "gauss((t + 1)/1.5)/1.5");
+    let v = 2.5f64;
+    let want = |t: f64| {
+        (-(t + 0.7) * (t + 0.7) / (2.0 * v)).exp() / (2.0 * std::f64::consts::PI * v).sqrt()
+    };
+    let worst = against_formula(&cf, &want, -8.0, 6.0);
+    eprintln!("gauss widths in quadrature: worst relative error {worst:.2e}");
+}
+
+#[test]
+fn polynomial_times_gaussians_match_quadrature() {
+    against_quadrature(
+        "t*gauss(t)",
+        "t^2*exp(-(t-1)^2)",
+        Family::Gaussian,
+        -6.0,
+        7.0,
+    );
+    against_quadrature(
+        "(1 - t + 0.5*t^3)*exp(-(t + 0.5)^2/0.8)",
+        "(t - 2)^2*gauss(2*t - 1)",
+        Family::Gaussian,
+        -5.0,
+        5.0,
+    );
+}
+
+#[test]
+fn first_moment_of_a_gaussian_pair_is_exact() {
+    // t·g(t) * g(t) with g = gauss: ∫ τ g(τ) g(t − τ) dτ = (t/2)·g₂(t), g₂ = N(0, 2).
+    let cf = closed("t*gauss(t)", "gauss(t)");
+    let want = |t: f64| 0.5 * t * (-t * t / 4.0).exp() / (4.0 * std::f64::consts::PI).sqrt();
+    against_formula(&cf, &want, -7.0, 7.0);
+}
+
+// ---- piecewise polynomials ----------------------------------------------------------------
+
+#[test]
+fn rect_rect_rect_tri_and_tri_tri_match_quadrature() {
+    against_quadrature("rect(t)", "rect(t)", Family::PiecewisePolynomial, -1.3, 1.3);
+    against_quadrature("rect(t)", "tri(t)", Family::PiecewisePolynomial, -1.8, 1.8);
+    against_quadrature("tri(t)", "tri(t)", Family::PiecewisePolynomial, -2.2, 2.2);
+    against_quadrature(
+        "rect((t - 0.3)/0.7)",
+        "tri((t + 1)/2.5)",
+        Family::PiecewisePolynomial,
+        -4.5,
+        2.5,
+    );
+}
+
+#[test]
+fn rect_convolved_with_itself_is_the_triangle() {
+    let cf = closed("rect(t)", "rect(t)");
+    against_formula(&cf, &|t: f64| (1.0 - t.abs()).max(0.0), -1.5, 1.5);
+    assert_eq!(cf.breakpoints(), vec![-1.0, 0.0, 1.0]);
+}
+
+#[test]
+fn polynomials_on_windows_match_quadrature() {
+    against_quadrature(
+        "(1 + t)*rect(t/2)",
+        "(t^2 - 0.5*t)*rect((t - 1)/3)",
+        Family::PiecewisePolynomial,
+        -2.5,
+        4.5,
+    );
+    against_quadrature(
+        "abs(t)*rect(t/4)",
+        "(2*step(t) - 1)*rect(t/2)",
+        Family::PiecewisePolynomial,
+        -3.5,
+        3.5,
+    );
+    // A half line without decay against a bounded piece.
+    against_quadrature(
+        "t*step(t)",
+        "tri(t - 1)",
+        Family::PiecewisePolynomial,
+        -1.0,
+        5.0,
+    );
+}
+
+#[test]
+fn b_splines_of_order_three_and_four_are_exact() {
+    let r = e("rect(t)");
+    let b2 = convolve_symbolic(&r, &r).unwrap();
+    let b3 = convolve_symbolic(b2.expr(), &r).unwrap();
+    let b4 = convolve_symbolic(b3.expr(), &r).unwrap();
+    assert_eq!(b4.family(), Family::PiecewisePolynomial);
+    let quadratic = |t: f64| {
+        let a = t.abs();
+        if a <= 0.5 {
+            0.75 - a * a
+        } else if a < 1.5 {
+            0.5 * (1.5 - a) * (1.5 - a)
+        } else {
+            0.0
+        }
+    };
+    let cubic = |t: f64| {
+        let a = t.abs();
+        if a <= 1.0 {
+            2.0 / 3.0 - a * a + 0.5 * a * a * a
+        } else if a < 2.0 {
+            (2.0 - a).powi(3) / 6.0
+        } else {
+            0.0
+        }
+    };
+    let w3 = against_formula(&b3, &quadratic, -2.0, 2.0);
+    let w4 = against_formula(&b4, &cubic, -2.5, 2.5);
+    eprintln!("B-splines: worst relative error {w3:.2e} (order 3), {w4:.2e} (order 4)");
+    // And against quadrature of the order-3 spline with a rect.
+    against_quadrature(
+        &b3.expr().to_ascii(),
+        "rect(t)",
+        Family::PiecewisePolynomial,
+        -2.3,
+        2.3,
+    );
+}
+
+// ---- one-sided exponentials ---------------------------------------------------------------
+
+#[test]
+fn one_sided_exponentials_match_quadrature() {
+    against_quadrature(
+        "t*exp(-t)*step(t)",
+        "t^2*exp(-2*t)*step(t)",
+        Family::PiecewiseExponential,
+        -1.0,
+        12.0,
+    );
+    against_quadrature(
+        "exp(-t)*step(t)",
+        "exp(-t)*step(t)",
+        Family::PiecewiseExponential,
+        -1.0,
+        12.0,
+    );
+    against_quadrature(
+        "(t-1)*exp(-(t-1))*step(t-1)",
+        "exp(-3*t)*step(t)",
+        Family::PiecewiseExponential,
+        -0.5,
+        12.0,
+    );
+    against_quadrature(
+        "(1 + t)*rect(t/2)",
+        "step(t)*exp(-t)",
+        Family::PiecewiseExponential,
+        -2.0,
+        9.0,
+    );
+}
+
+#[test]
+fn equal_rate_exponentials_give_the_beta_function_formula() {
+    // e^{-t} step * e^{-t} step = t e^{-t} step.
+    let cf = closed("exp(-t)*step(t)", "exp(-t)*step(t)");
+    let w1 = against_formula(
+        &cf,
+        &|t: f64| if t > 0.0 { t * (-t).exp() } else { 0.0 },
+        -1.0,
+        30.0,
+    );
+    // t² e^{-1.5t} * t³ e^{-1.5t} = 2!·3!/6! · t⁶ e^{-1.5t} = t⁶/60 · e^{-1.5t}.
+    let cf = closed("t^2*exp(-1.5*t)*step(t)", "t^3*exp(-1.5*t)*step(t)");
+    let want = |t: f64| {
+        if t > 0.0 {
+            t.powi(6) / 60.0 * (-1.5 * t).exp()
+        } else {
+            0.0
+        }
+    };
+    let w2 = against_formula(&cf, &want, -1.0, 30.0);
+    eprintln!("equal rates: worst relative error {w1:.2e}, {w2:.2e}");
+}
+
+#[test]
+fn shifted_exponentials_of_different_rates_match_partial_fractions() {
+    // With T = t − 1: ∫₀^T s e^{-s} e^{-3(T−s)} ds = e^{-T}(T/2 − 1/4) + e^{-3T}/4.
+    let cf = closed("(t-1)*exp(-(t-1))*step(t-1)", "exp(-3*t)*step(t)");
+    let want = |t: f64| {
+        let s = t - 1.0;
+        if s > 0.0 {
+            (-s).exp() * (s / 2.0 - 0.25) + 0.25 * (-3.0 * s).exp()
+        } else {
+            0.0
+        }
+    };
+    let worst = against_formula(&cf, &want, 0.0, 30.0);
+    eprintln!("shifted exponentials: worst relative error {worst:.2e}");
+}
+
+#[test]
+fn one_sided_results_are_relatively_accurate_next_to_the_breakpoint() {
+    // Near t = 0 the result is ~t⁴/12 while partial fractions are O(1): the series takes over.
+    let cf = closed("t*exp(-t)*step(t)", "t^2*exp(-2*t)*step(t)");
+    let t = [1e-4, 1e-3, 1e-2, 0.1, 0.49, 0.51, 0.99, 1.01];
+    let reference = convolve(
+        &e("t*exp(-t)*step(t)").compile().unwrap(),
+        &e("t^2*exp(-2*t)*step(t)").compile().unwrap(),
+        &t,
+        QuadParams::default(),
+    )
+    .unwrap();
+    for (i, &ti) in t.iter().enumerate() {
+        let (got, want) = (cf.eval(ti), reference.values[i]);
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs(),
+            "t = {ti}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn nearly_equal_rates_stay_accurate() {
+    // Partial fractions divide by δ = β − γ; the series and the moving frame keep δ → 0 exact.
+    for d in [1e-9, 1e-6, 1e-3, 0.1] {
+        let h = "t*exp(-t)*step(t)";
+        let x = format!("exp(-{:?}*t)*step(t)", 1.0 + d);
+        against_quadrature(h, &x, Family::PiecewiseExponential, -1.0, 40.0);
+        let x = format!("exp(-{d:?}*t)*rect(t - 0.5)");
+        against_quadrature("step(t)", &x, Family::PiecewiseExponential, -1.0, 5.0);
+    }
+}
+
+#[test]
+fn two_sided_exponential_convolved_with_itself() {
+    // e^{-|t|} * e^{-|t|} = (1 + |t|) e^{-|t|}.
+    let k = "exp(-t)*step(t) + exp(t)*step(-t)";
+    let cf = closed(k, k);
+    assert_eq!(cf.family(), Family::PiecewiseExponential);
+    against_formula(
+        &cf,
+        &|t: f64| (1.0 + t.abs()) * (-t.abs()).exp(),
+        -20.0,
+        20.0,
+    );
+}
+
+// ---- paths, fallbacks and refusals --------------------------------------------------------
+
+#[test]
+fn convolve_auto_reports_the_closed_form_path_with_exact_values() {
+    let cases = [
+        ("gauss(t)", "t*exp(-(t-1)^2)", Family::Gaussian),
+        ("rect(t)", "tri(t/2)", Family::PiecewisePolynomial),
+        (
+            "exp(-t)*step(t)",
+            "t*exp(-2*t)*step(t)",
+            Family::PiecewiseExponential,
+        ),
+    ];
+    let t: Vec<f64> = (0..50).map(|i| -3.0 + 0.1371 * f64::from(i)).collect();
+    for (h, x, family) in cases {
+        let (out, path) = convolve_auto(&e(h), &e(x), &t, QuadParams::default()).unwrap();
+        assert_eq!(path, ConvPath::ClosedForm(family));
+        assert!(path.is_closed_form());
+        assert_eq!(out.evaluations, 0);
+        let q = convolve(
+            &e(h).compile().unwrap(),
+            &e(x).compile().unwrap(),
+            &t,
+            QuadParams::default(),
+        )
+        .unwrap();
+        for (i, ti) in t.iter().enumerate() {
+            let (got, want) = (out.values[i], q.values[i]);
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1e-6),
+                "{h} * {x} at {ti}"
+            );
+            assert!(out.error_estimates[i] >= 0.0 && out.error_estimates[i] < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn out_of_family_inputs_take_the_quadrature_path_and_stay_correct() {
+    let t: Vec<f64> = (0..50).map(|i| -2.0 + 0.0817 * f64::from(i)).collect();
+    let auto = |h: &str, x: &str| convolve_auto(&e(h), &e(x), &t, QuadParams::default()).unwrap();
+
+    // gauss * rect = (erf((t + ½)/√2) − erf((t − ½)/√2))/2.
+    let (out, path) = auto("gauss(t)", "rect(t)");
+    assert_eq!(
+        path,
+        ConvPath::Quadrature(NoClosedForm::Mixed {
+            h: Family::Gaussian,
+            x: Family::PiecewisePolynomial
+        })
+    );
+    let s = std::f64::consts::SQRT_2;
+    for (i, &ti) in t.iter().enumerate() {
+        let want = 0.5 * (erf((ti + 0.5) / s) - erf((ti - 0.5) / s));
+        assert!(
+            (out.values[i] - want).abs() <= 1e-12 * want.abs(),
+            "gauss*rect at {ti}"
+        );
+    }
+
+    // cos(t)·rect(t) * rect(t) = sin(min(½, t + ½)) − sin(max(−½, t − ½)).
+    let (out, path) = auto("cos(t)*rect(t)", "rect(t)");
+    assert!(matches!(
+        path,
+        ConvPath::Quadrature(NoClosedForm::Unsupported { operand: "h", .. })
+    ));
+    for (i, &ti) in t.iter().enumerate() {
+        let (lo, hi) = ((ti - 0.5f64).max(-0.5), (ti + 0.5f64).min(0.5));
+        let want = if lo < hi { hi.sin() - lo.sin() } else { 0.0 };
+        assert!(
+            (out.values[i] - want).abs() <= 1e-12 * want.abs().max(1e-3),
+            "cos·rect*rect at {ti}"
+        );
+    }
+
+    // sinc * rect: the same numbers as calling quadrature directly.
+    let (out, path) = auto("rect(t)", "sinc(t)");
+    assert!(matches!(
+        path,
+        ConvPath::Quadrature(NoClosedForm::Unsupported { operand: "x", .. })
+    ));
+    let direct = convolve(
+        &e("rect(t)").compile().unwrap(),
+        &e("sinc(t)").compile().unwrap(),
+        &t,
+        QuadParams::default(),
+    )
+    .unwrap();
+    assert_eq!(out, direct);
+    assert!(out.evaluations > 0);
+}
+
+#[test]
+fn refusals_say_why() {
+    let why = |h: &str, x: &str| convolve_symbolic(&e(h), &e(x)).unwrap_err();
+    assert_eq!(why("step(t)", "step(-t)"), NoClosedForm::Divergent);
+    assert_eq!(why("1", "t"), NoClosedForm::Divergent);
+    assert!(matches!(
+        why("sinc(t)", "rect(t)"),
+        NoClosedForm::Unsupported { operand: "h", .. }
+    ));
+    assert!(matches!(
+        why("rect(t)", "exp(t^3)"),
+        NoClosedForm::Unsupported { operand: "x", .. }
+    ));
+    assert!(matches!(
+        why("exp(t^2)", "gauss(t)"),
+        NoClosedForm::Unsupported { .. }
+    ));
+    assert!(matches!(
+        why("gauss(t)*rect(t)", "gauss(t)"),
+        NoClosedForm::Unsupported { .. }
+    ));
+    assert!(matches!(
+        why("gauss(t) + rect(t)", "rect(t)"),
+        NoClosedForm::Unsupported { .. }
+    ));
+    assert!(matches!(
+        why("t^16*t^16*t^16*rect(t)", "rect(t)"),
+        NoClosedForm::TooLarge { .. }
+    ));
+    assert!(matches!(
+        why("rect(t^2)", "rect(t)"),
+        NoClosedForm::Unsupported { .. }
+    ));
+    assert!(matches!(
+        why("rect(t)/t", "rect(t)"),
+        NoClosedForm::Unsupported { .. }
+    ));
+    let y = Expr::var("y") * Expr::var("t");
+    assert!(convolve_symbolic(&y, &e("rect(t)")).is_err());
+    // Messages are sentences, not debug dumps.
+    assert!(why("sinc(t)", "rect(t)").to_string().contains("sinc"));
+}
+
+#[test]
+fn zero_operands_give_zero() {
+    let cf = closed("0*rect(t)", "gauss(t)");
+    assert_eq!(cf.expr(), &Expr::num(0.0));
+    assert_eq!(cf.eval(0.3), 0.0);
+    let cf = closed("t - t", "exp(-t)*step(t)");
+    assert_eq!(cf.eval(1.0), 0.0);
+}
+
+#[test]
+fn closed_forms_know_their_support_and_breakpoints() {
+    let cf = closed("rect((t - 1)/2)", "exp(-t)*step(t - 3)");
+    let s = cf.support();
+    assert_eq!((s.a(), s.b()), (3.0, f64::INFINITY));
+    assert!(cf.breakpoints().contains(&5.0));
+    assert_eq!(
+        closed("gauss(t)", "gauss(t)").support().a(),
+        f64::NEG_INFINITY
+    );
+    // The expression's own support agrees.
+    let es = cf.expr().support();
+    assert!((es.a() - 3.0).abs() < 1e-12 && es.b() == f64::INFINITY);
+}
+
+#[test]
+fn convolve_auto_rejects_bad_grids() {
+    let r = e("rect(t)");
+    assert!(convolve_auto(&r, &r, &[], QuadParams::default()).is_err());
+    assert!(convolve_auto(&r, &r, &[0.0, f64::NAN], QuadParams::default()).is_err());
+}
+
+// ---- generated inputs ----------------------------------------------------------------------
+
+fn tree() -> impl Strategy<Value = Expr> {
+    let funcs = [
+        Func::Exp,
+        Func::Log,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Sin,
+        Func::Cos,
+        Func::Erf,
+        Func::Step,
+        Func::Rect,
+        Func::Tri,
+        Func::Sinc,
+        Func::Gauss,
+        Func::Sign,
+    ];
+    let leaf = prop_oneof![
+        Just(Expr::var("t")),
+        Just(Expr::var("t")),
+        (-3i32..=3).prop_map(|k| Expr::num(f64::from(k))),
+        Just(Expr::num(0.5)),
+        Just(Expr::num(-2.5)),
+        Just(Expr::num(1e300)),
+        Just(Expr::num(0.0)),
+    ];
+    leaf.prop_recursive(5, 32, 2, move |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|a| -a),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| a + b),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| a - b),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| a * b),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| a / b),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| a.pow(b)),
+            (0..funcs.len(), inner).prop_map(move |(i, a)| Expr::call(funcs[i], a)),
+        ]
+    })
+}
+
+/// A member of a family, as text: a windowed polynomial, a triangle, a one-sided exponential
+/// (right-sided, so every pair converges) or a polynomial times a Gaussian.
+fn member() -> impl Strategy<Value = String> {
+    let c = -2.0f64..2.0;
+    prop_oneof![
+        (c.clone(), c.clone(), -2.0f64..2.0, 0.2f64..3.0)
+            .prop_map(|(a, b, m, w)| format!("({a:?} + {b:?}*t)*rect((t - {m:?})/{w:?})")),
+        (-2.0f64..2.0, 0.2f64..3.0).prop_map(|(m, w)| format!("tri((t - {m:?})/{w:?})")),
+        (0u32..3, 0.0f64..3.0, -1.0f64..1.0).prop_map(|(k, a, s)| format!(
+            "(t - {s:?})^{k}*exp(-{a:?}*(t - {s:?}))*step(t - {s:?})"
+        )),
+        // Left-sided, decaying: converges against every member above.
+        (0u32..2, 0.05f64..3.0, -1.0f64..1.0)
+            .prop_map(|(k, a, s)| format!("t^{k}*exp({a:?}*t)*step({s:?} - t)")),
+    ]
+}
+
+/// One member or two (to be added).
+fn members() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        member().prop_map(|a| vec![a]),
+        (member(), member()).prop_map(|(a, b)| vec![a, b]),
+    ]
+}
+
+fn gaussian_member() -> impl Strategy<Value = Vec<String>> {
+    (
+        -2.0f64..2.0,
+        -2.0f64..2.0,
+        -1.0f64..1.0,
+        0.2f64..3.0,
+        -2.0f64..2.0,
+    )
+        .prop_map(|(c0, c1, c2, a, m)| {
+            vec![format!(
+                "({c0:?} + {c1:?}*t + {c2:?}*t^2)*exp(-{a:?}*(t - {m:?})^2)"
+            )]
+        })
+}
+
+/// `cases` cases unless `PROPTEST_CASES` says otherwise, with failures persisted next to this
+/// file (`closed_form.proptest-regressions`): an integration test has no `lib.rs` for the
+/// default `SourceParallel` persistence to find.
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    }
+}
+
+/// The closed form of (sum of `hs`) * (sum of `xs`), directly, as an expression and swapped,
+/// against quadrature. The reference is the sum of the pairs' quadratures: a sum of a left- and
+/// a right-sided exponential overflows far out (`exp(t)·step(−t)` at t = 10⁴ is ∞·0 in its
+/// compiled form), while each member alone is zero outside its support.
+fn compare_with_quadrature(hs: &[String], xs: &[String]) -> Result<(), TestCaseError> {
+    let (h, x) = (hs.join(" + "), xs.join(" + "));
+    let (he, xe) = (e(&h), e(&x));
+    let cf = convolve_symbolic(&he, &xe).map_err(|w| TestCaseError::fail(w.to_string()))?;
+    let swapped = convolve_symbolic(&xe, &he).map_err(|w| TestCaseError::fail(w.to_string()))?;
+    let breaks = cf.breakpoints();
+    let t: Vec<f64> = [-3.3, -1.7, -0.45, 0.3, 0.77, 1.6, 2.9, 4.4]
+        .into_iter()
+        .filter(|t: &f64| breaks.iter().all(|b| (t - b).abs() > 1e-6))
+        .collect();
+    prop_assume!(!t.is_empty());
+    // The reference point by point: quadrature may stall on a value at its rounding level
+    // (near a support edge); such points are skipped, not failed.
+    let compile = |v: &[String]| -> Result<Vec<_>, TestCaseError> {
+        v.iter()
+            .map(|s| {
+                e(s).compile()
+                    .map_err(|w| TestCaseError::fail(w.to_string()))
+            })
+            .collect()
+    };
+    let (hc, xc) = (compile(hs)?, compile(xs)?);
+    let reference: Vec<(f64, f64)> = t
+        .iter()
+        .filter_map(|&ti| {
+            let mut sum = 0.0;
+            for a in &hc {
+                for b in &xc {
+                    sum += convolve(a, b, &[ti], QuadParams::default()).ok()?.values[0];
+                }
+            }
+            Some((ti, sum))
+        })
+        .collect();
+    prop_assume!(!reference.is_empty());
+    let zmax = reference.iter().fold(1e-300f64, |m, r| m.max(r.1.abs()));
+    let f = cf.expr().compile()?;
+    for &(ti, want) in &reference {
+        for got in [cf.eval(ti), f.eval(ti), swapped.eval(ti)] {
+            prop_assert!(
+                (got - want).abs() <= 1e-11 * want.abs().max(1e-2 * zmax),
+                "{} * {} at t = {}: {} vs quadrature {}",
+                h,
+                x,
+                ti,
+                got,
+                want
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    #[test]
+    fn no_input_makes_convolve_symbolic_panic(h in tree(), x in tree()) {
+        if let Ok(cf) = convolve_symbolic(&h, &x) {
+            // Whatever comes back evaluates like its own expression.
+            let f = cf.expr().compile().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let breaks = cf.breakpoints();
+            for t in [-1.7, -0.45, 0.3, 0.77, 2.1] {
+                if breaks.iter().any(|b| (t - b).abs() < 1e-6) {
+                    continue;
+                }
+                let (a, (b, err)) = (f.eval(t), cf.eval_with_error(t));
+                prop_assert!(
+                    a == b || (!a.is_finite() && !b.is_finite())
+                        || (a - b).abs() <= 1e3 * err + 1e-9 * b.abs(),
+                    "{} * {} = {}\n at t = {}: expression {} vs direct {}", h, x, cf.expr(), t, a, b
+                );
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    #[test]
+    fn no_parsed_token_soup_makes_convolve_symbolic_panic(
+        a in "(t|[0-9]|\\.|-|[-+*/^()]|exp|gauss|step|rect|tri|abs|\\(t\\)|\\(-t\\)){0,24}",
+        b in "(t|[0-9]|\\.|-|[-+*/^()]|exp|gauss|step|rect|tri|sinc|\\(t\\)){0,24}",
+    ) {
+        if let (Ok(h), Ok(x)) = (Expr::parse(&a), Expr::parse(&b))
+            && let Ok(cf) = convolve_symbolic(&h, &x)
+        {
+            let _ = (cf.expr().to_unicode(), cf.eval(0.3), cf.support(), cf.breakpoints());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn random_piecewise_members_match_quadrature(h in members(), x in members()) {
+        compare_with_quadrature(&h, &x)?;
+    }
+
+    #[test]
+    fn random_gaussian_members_match_quadrature(h in gaussian_member(), x in gaussian_member()) {
+        compare_with_quadrature(&h, &x)?;
+    }
+}

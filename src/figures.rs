@@ -1,0 +1,46 @@
+//! Figures drawn from the libraries' reports (the plot crate itself takes plain data).
+
+use flipshift_discrete::DeconvReport;
+use flipshift_plot::{PlotError, Series, Style};
+use std::path::{Path, PathBuf};
+
+/// Figure 6 of the teaching set, `deconvolution.svg` and `deconvolution.png` in `dir`: the truth,
+/// the blurred noisy data and each reconstruction, and beside them each run's cost above its
+/// final value per iteration. Returns the files written.
+pub fn deconvolution(dir: &Path, report: &DeconvReport) -> Result<Vec<PathBuf>, PlotError> {
+    let t = report.grid.points();
+    let mut signals = vec![
+        Series::new("truth", t.clone(), report.truth.clone(), Style::Line),
+        Series::new(
+            "blurred + noise (data)",
+            t.clone(),
+            report.data.clone(),
+            Style::Thin,
+        ),
+    ];
+    let mut costs = Vec::new();
+    for r in &report.runs {
+        let label = format!("{} (error {:.3})", r.regulariser.name(), r.rel_error);
+        signals.push(Series::new(
+            label.clone(),
+            t.clone(),
+            r.report.x.clone(),
+            Style::Line,
+        ));
+        let it: Vec<f64> = (0..r.report.costs.len()).map(|i| i as f64).collect();
+        let above: Vec<f64> = r.report.costs.iter().map(|c| c - r.report.cost).collect();
+        costs.push(Series::new(label, it, above, Style::Line));
+    }
+    let mut files = Vec::new();
+    for ext in ["svg", "png"] {
+        let p = dir.join(format!("deconvolution.{ext}"));
+        flipshift_plot::deconvolution(
+            &p,
+            "Deconvolution: Tikhonov against smoothed total variation",
+            &signals,
+            &costs,
+        )?;
+        files.push(p);
+    }
+    Ok(files)
+}
