@@ -166,7 +166,26 @@ pub fn deconvolution(
             reason: format!("need finite a < b, got [{a}, {b}]"),
         });
     }
+    if setup.sigma < 2.0 * setup.dt {
+        return Err(DiscreteError::InvalidParameter {
+            what: "sigma",
+            reason: format!(
+                "the blur σ = {} must span at least two samples (σ ≥ 2Δ = {}); a kernel the grid cannot resolve cannot be inverted on it",
+                setup.sigma,
+                2.0 * setup.dt
+            ),
+        });
+    }
     let n = ((b - a) / setup.dt).round() as usize + 1;
+    if n < 16 {
+        return Err(DiscreteError::InvalidParameter {
+            what: "dt",
+            reason: format!(
+                "[{a}, {b}] holds only {n} samples of spacing {}; use at least 16",
+                setup.dt
+            ),
+        });
+    }
     if n > 200_000 {
         return Err(DiscreteError::InvalidParameter {
             what: "dt",
@@ -176,6 +195,12 @@ pub fn deconvolution(
     let grid = Grid::new(a, setup.dt, n)?;
     let truth_fn = setup.truth.compile()?;
     let truth = sample(&truth_fn, &grid, Rule::Point)?;
+    if truth.iter().all(|v| *v == 0.0) {
+        return Err(DiscreteError::InvalidParameter {
+            what: "truth",
+            reason: format!("the true signal vanishes on [{a}, {b}]: nothing to recover"),
+        });
+    }
 
     // The kernel on a symmetric lattice out to 6σ.
     let k = (6.0 * setup.sigma / setup.dt).ceil() as i64;

@@ -345,6 +345,19 @@ fn deconvolution_rejects_bad_setups() {
             ..test_setup()
         },
         DeconvSetup {
+            dt: 1.0,
+            sigma: 3.0,
+            ..test_setup()
+        },
+        DeconvSetup {
+            sigma: 0.05,
+            ..test_setup()
+        },
+        DeconvSetup {
+            truth: Expr::parse("rect(t - 10)").unwrap(),
+            ..test_setup()
+        },
+        DeconvSetup {
             regularisers: vec![Regulariser::SmoothTv {
                 lambda: 1.0,
                 eps: 0.0,
