@@ -240,7 +240,10 @@ fn figures(
             .iter()
             .map(|v| v / d)
             .collect();
-        let gd: Vec<f64> = ls_gradient(&xs, &hs, &ys)?.iter().map(|v| d * d * v).collect();
+        let gd: Vec<f64> = ls_gradient(&xs, &hs, &ys)?
+            .iter()
+            .map(|v| d * d * v)
+            .collect();
         let (sk, gk): (Vec<f64>, Vec<f64>) = xg
             .points()
             .into_iter()
