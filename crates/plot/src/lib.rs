@@ -12,6 +12,18 @@
 //! - [`jacobian`]: the Toeplitz matrix $H$ as a heat map with one row outlined, and beside it
 //!   that row against the continuous $h(t_0 - \tau)$;
 //! - [`deconvolution`]: a deconvolution run, the signals and the cost per iteration.
+//!
+//! ## Conventions
+//!
+//! - Figures are 1100 × 680 pixels (PNG) or the same size in SVG units; the format follows the
+//!   path's extension, `.svg` or `.png`, and anything else is [`PlotError::Format`].
+//! - Text is DejaVu Sans, embedded in the binary and registered once: no system fonts,
+//!   fontconfig or freetype are needed, and PNGs look the same on every machine.
+//! - Series take plain `f64` data; non-finite points are left out (so a zero error on a
+//!   logarithmic axis, passed as NaN, is simply not drawn), and a series with no finite point is
+//!   [`PlotError::Empty`].
+//! - Colours follow one palette in series order, so the $k$-th curve has the same colour in
+//!   every figure; continuous answers are drawn as lines, discrete ones as markers.
 #![warn(missing_docs)]
 
 use plotters::coord::Shift;
