@@ -1,4 +1,9 @@
-//! `demo`: the whole story of the question, printed (and saved under `--out`).
+//! `demo`: the whole story of the question, printed (and saved under `--out`): story.txt,
+//! summary.json, the figures, and index.html — the derivation typeset with KaTeX, the numbers
+//! and the figures on one page that renders offline.
+
+#[path = "report.rs"]
+mod report;
 
 use crate::Format;
 use crate::error::{CliError, Context};
@@ -21,7 +26,7 @@ use std::sync::Arc;
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to write the story (story.txt and summary.json).
+    /// Where to write the story (story.txt, summary.json, the figures and index.html).
     #[arg(long, default_value = "flipshift-demo")]
     out: PathBuf,
 }
@@ -37,7 +42,7 @@ fn chapter(
     h_src: &str,
     text: &mut String,
     progress: &indicatif::ProgressBar,
-) -> Result<(Value, AgreementReport), CliError> {
+) -> Result<(Value, AgreementReport, report::Chapter), CliError> {
     let x_src = "exp(-t^2)";
     let y_src = "0.8*exp(-(t - 1)^2)";
     let t0 = 1.0;
@@ -58,6 +63,7 @@ fn chapter(
         "δz(t0)/δx(τ) = h(t0 − τ) = {}\n  the kernel reversed (τ ↦ h(−τ)) and shifted by t0: a linear functional's derivative is its kernel\n",
         dz.to_unicode()
     ));
+    progress.inc(1);
     progress.set_message(format!("{name}: Gateaux check of δz/δx"));
     let phi = Bump::new(0.5, 1.0)?;
     let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
@@ -69,6 +75,7 @@ fn chapter(
         g1.rel_discrepancy
     ));
 
+    progress.inc(1);
     progress.set_message(format!("{name}: least-squares gradient"));
     let hs: SharedFn = Arc::new(h.clone());
     let ls = LeastSquares::new(hs.clone(), Arc::new(x.clone()), Arc::new(compile(y_src)?));
@@ -90,6 +97,8 @@ fn chapter(
         abs_tol: 1e-300,
         ..Default::default()
     };
+    progress.inc(1);
+    progress.set_message(format!("{name}: Gateaux check of δJ/δx"));
     let g2 = gateaux_check(&fj, &x, &grad, &phi, 0.25, qg)?;
     text.push_str(&format!(
         "  Gateaux check: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
@@ -98,6 +107,7 @@ fn chapter(
         g2.rel_discrepancy
     ));
 
+    progress.inc(1);
     progress.set_message(format!("{name}: continuous vs discrete"));
     let report = check_agreement(
         hs,
@@ -129,6 +139,35 @@ fn chapter(
             orders.insert(q.name().into(), r.order.map_or(Value::Null, |p| json!(p)));
         }
     }
+    progress.inc(1);
+    let gateaux = |g: &flipshift_continuous::GateauxReport| report::Gateaux {
+        directional: g.directional,
+        inner_product: g.inner_product,
+        rel_discrepancy: g.rel_discrepancy,
+    };
+    let page = report::Chapter {
+        name: name.to_string(),
+        h_src: h_src.to_string(),
+        h_latex: h_expr.to_latex(),
+        t0,
+        z: (z, z_err),
+        dz_latex: dz.to_latex(),
+        point_eval: gateaux(&g1),
+        j: (j, j_err),
+        gradient: s.iter().copied().zip(g.values.iter().copied()).collect(),
+        lsgrad: gateaux(&g2),
+        deltas: report.deltas.clone(),
+        convergence: report
+            .quantities
+            .iter()
+            .map(|q| report::Convergence {
+                name: q.quantity.name().to_string(),
+                errors: q.errors.clone(),
+                order: q.order,
+                rounding: q.rounding,
+            })
+            .collect(),
+    };
     Ok((
         json!({
             "kernel": h_src,
@@ -141,6 +180,7 @@ fn chapter(
             "orders": orders,
         }),
         report,
+        page,
     ))
 }
 
@@ -316,15 +356,28 @@ fn figures(
     Ok(written)
 }
 
+/// Steps the progress bar counts: five per chapter, the figures, the page.
+const STEPS: u64 = 2 * 5 + 2;
+
+/// A progress bar on standard error when it is a terminal and the output is text; hidden
+/// otherwise (JSON, pipes, CI logs).
+fn progress_bar(format: Format) -> indicatif::ProgressBar {
+    if format != Format::Text || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let p = indicatif::ProgressBar::new(STEPS);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] [{bar:30}] {pos}/{len} {msg}",
+    ) {
+        p.set_style(style.progress_chars("=> "));
+    }
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    p
+}
+
 /// `flipshift demo`.
 pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
-    let progress = if format == Format::Text && std::io::stderr().is_terminal() {
-        let p = indicatif::ProgressBar::new_spinner();
-        p.enable_steady_tick(std::time::Duration::from_millis(120));
-        p
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = progress_bar(format);
     let mut text = String::from(
         "flipshift — what is the derivative of a convolution with respect to the signal?\n\n\
          For z(t) = (h*x)(t) = ∫ h(t − τ) x(τ) dτ, fix t0: x ↦ z(t0) is linear, and its functional derivative is\n\
@@ -333,6 +386,7 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
          \x20 ∇ ½‖h*x − y‖² = Hᵀ(Hx − y) — the correlation of h with the residual (continuously δJ/δx = Rh * r).\n",
     );
     let mut chapters = Vec::new();
+    let mut pages = Vec::new();
     let mut last_report = None;
     let off_centre = "exp(-(t - 0.5))*step(t - 0.5)";
     for (name, h) in [
@@ -340,11 +394,11 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
         ("an off-centre one-sided kernel", off_centre),
     ] {
         progress.set_message(name.to_string());
-        let (json, report) = chapter(name, h, &mut text, &progress)?;
+        let (json, report, page) = chapter(name, h, &mut text, &progress)?;
         chapters.push(json);
+        pages.push(page);
         last_report = Some(report);
     }
-    progress.finish_and_clear();
     text.push_str(
         "\nThe Gaussian's discrete errors reach rounding level almost at once (the sampled sum is a trapezoidal rule on\n\
          the whole line); the one-sided kernel's jump sits on the grid with step(0) = ½, so its errors fall as Δ².\n\
@@ -353,18 +407,30 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
     );
     std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, &e))?;
     let mut written = Vec::new();
+    let figure_t0 = 2.0;
     if let Some(report) = &last_report {
-        written = figures(&a.out, off_centre, 2.0, report)?;
+        progress.set_message("drawing the figures");
+        written = figures(&a.out, off_centre, figure_t0, report)?;
     }
+    progress.inc(1);
+    progress.set_message("writing index.html");
+    let figs = report::figures(&compile(off_centre)?.expr().to_latex(), figure_t0)
+        .into_iter()
+        .filter(|f| a.out.join(format!("{}.png", f.stem)).exists())
+        .collect::<Vec<_>>();
+    let page = report::write(&a.out, &pages, &figs)?;
+    progress.inc(1);
+    progress.finish_and_clear();
     let story = a.out.join("story.txt");
     std::fs::write(&story, &text).map_err(|e| CliError::io(&story, &e))?;
     let summary = json!({ "command": "demo", "chapters": chapters });
     let sp = a.out.join("summary.json");
     std::fs::write(&sp, summary.to_string()).map_err(|e| CliError::io(&sp, &e))?;
     text.push_str(&format!(
-        "\nwritten: {} and {}\n",
+        "\nwritten: {} and {}\npage:    {} (the derivation typeset, with the numbers and figures; opens offline)\n",
         story.display(),
-        sp.display()
+        sp.display(),
+        page.display()
     ));
     for w in &written {
         text.push_str(&format!("figure:  {}\n", w.display()));
@@ -382,5 +448,6 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
     Ok(Output::vector("demo", &gateaux)?
         .field("chapters", json!(chapters))
         .field("out", json!(a.out.display().to_string()))
+        .field("page", json!(page.display().to_string()))
         .with_text(text))
 }

@@ -181,7 +181,7 @@ pub(crate) fn richardson_directional(f: &dyn Fn(f64) -> Result<f64>, eps0: f64) 
     Ok((16.0 * r2 - r1) / 15.0)
 }
 
-/// The least-squares functional $J\\[x\\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.
+/// The least-squares functional $J\[x\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.
 ///
 /// Its gradient is the correlation of $h$ with the residual $r = h*x - y$:
 /// $$\frac{\delta J}{\delta x}(s) = \int h(t - s)\\, r(t)\\,dt = (Rh * r)(s).$$
@@ -284,7 +284,7 @@ impl LeastSquares {
         }
     }
 
-    /// $J\\[x\\]$ and its error estimate.
+    /// $J\[x\]$ and its error estimate.
     pub fn value(&self) -> Result<(f64, f64)> {
         let r = self.residual();
         let s = r.support();

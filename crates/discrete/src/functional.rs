@@ -1,4 +1,4 @@
-//! The functional $J\\[x\\] = \int G(t, (h*x)(t))\\,dt + \int L(t, x, x')\\,dt$ on a grid, with its
+//! The functional $J\[x\] = \int G(t, (h * x)(t))\\,dt + \int L(t, x, x')\\,dt$ on a grid, with its
 //! exact gradient: the discrete counterpart of `flipshift_continuous::Functional`.
 
 use crate::api::{convolve, correlate};
@@ -170,7 +170,7 @@ impl DiscreteFunctional {
         &self.grid
     }
 
-    /// The grid of $z = \Delta\\,(h*x)$ (full mode), if there is a data term.
+    /// The grid of $z = \Delta\\,(h * x)$ (full mode), if there is a data term.
     pub fn z_grid(&self) -> Option<Grid> {
         self.data.as_ref().and_then(|d| {
             Grid::new(
@@ -182,7 +182,7 @@ impl DiscreteFunctional {
         })
     }
 
-    /// $z = \Delta\\,(h*x)$ on [`DiscreteFunctional::z_grid`].
+    /// $z = \Delta\\,(h * x)$ on [`DiscreteFunctional::z_grid`].
     pub fn blurred(&self, x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
         self.check_x(x)?;
         let Some(d) = &self.data else {

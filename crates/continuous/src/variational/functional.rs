@@ -1,4 +1,4 @@
-//! Functionals $J[x] = \int_D G\big(t, (h*x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their exact
+//! Functionals $J[x] = \int_D G\big(t, (h * x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their exact
 //! gradients and Hessian-vector products, evaluated by nested quadrature and checked by Gateaux
 //! differences.
 
@@ -13,7 +13,7 @@ use crate::variational::losses::U;
 use crate::variational::{X, XP, XPP, along_path, euler_lagrange};
 use std::cell::{Cell, RefCell};
 
-/// The data term $\int_D G(t, (h*x)(t))\\,dt$: the kernel and $G$ with its first two
+/// The data term $\int_D G(t, (h * x)(t))\\,dt$: the kernel and $G$ with its first two
 /// $u$-derivatives.
 #[derive(Debug, Clone)]
 struct DataTerm {
@@ -22,23 +22,23 @@ struct DataTerm {
     g: Expr,
     g_u: Expr,
     g_uu: Expr,
-    /// Where $G(t, 0) \ne 0$ may hold (outside it and outside the support of $h*x$ the
+    /// Where $G(t, 0) \ne 0$ may hold (outside it and outside the support of $h * x$ the
     /// integrand vanishes).
     g_at_zero: Interval,
     g_breaks: Vec<f64>,
 }
 
-/// A functional $J\\[x\\] = \int_D G\big(t, (h*x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a signal
+/// A functional $J\[x\] = \int_D G\big(t, (h * x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a signal
 /// $x$, with its first variation
-/// $$\frac{\delta J}{\delta x}(s) = \int_D h(t - s)\\, G_u\big(t, (h*x)(t)\big)\\,dt + \frac{\partial L}{\partial x} - \frac{d}{dt}\frac{\partial L}{\partial x'},$$
-/// that is $\big(Rh * G_u(\cdot, h*x)\big)(s) + E(s)$ (the regulariser's part $E$ for $s$ inside
+/// $$\frac{\delta J}{\delta x}(s) = \int_D h(t - s)\\, G_u\big(t, (h * x)(t)\big)\\,dt + \frac{\partial L}{\partial x} - \frac{d}{dt}\frac{\partial L}{\partial x'},$$
+/// that is $\big(Rh * G_u(\cdot, h * x)\big)(s) + E(s)$ (the regulariser's part $E$ for $s$ inside
 /// $D$, for variations that vanish at the ends of $D$), and its second variation in a direction
 /// $v$,
-/// $$\big(\nabla^2 J\\, v\big)(s) = \int_D h(t - s)\\, G_{uu}\big(t, (h*x)(t)\big)\\,(h*v)(t)\\,dt + E_x v + E_{x'} v' + E_{x''} v''.$$
+/// $$\big(\nabla^2 J\\, v\big)(s) = \int_D h(t - s)\\, G_{uu}\big(t, (h * x)(t)\big)\\,(h * v)(t)\\,dt + E_x v + E_{x'} v' + E_{x''} v''.$$
 ///
 /// $G$ is an expression in `t` and `u` (see [`crate::losses`]), $L$ one in `t`, `x`, `xp`;
 /// the signal is an expression in `t`. Integrals are nested quadratures: the inner one gives
-/// $(h*x)(t)$ at `inner` tolerance, the outer one the value or gradient at `outer` tolerance.
+/// $(h * x)(t)$ at `inner` tolerance, the outer one the value or gradient at `outer` tolerance.
 ///
 /// ```
 /// # use flipshift_continuous::{Expr, Functional, losses};
@@ -49,7 +49,7 @@ struct DataTerm {
 ///     .with_regulariser(losses::smoothness(0.1)?)?;
 /// let x = Expr::parse("gauss(t)")?;
 /// let (v, _) = j.value(&x)?;
-/// // gauss*gauss = N(0, 2): ½∫N(0,2)² = 1/(4√(2π)); ½·0.1∫gauss′² = 0.1/(8√π).
+/// // gauss * gauss = N(0, 2): ½∫N(0,2)² = 1/(4√(2π)); ½·0.1∫gauss′² = 0.1/(8√π).
 /// let pi = std::f64::consts::PI;
 /// let exact = 1.0 / (4.0 * (2.0 * pi).sqrt()) + 0.1 / (8.0 * pi.sqrt());
 /// assert!((v - exact).abs() < 1e-12);
@@ -60,7 +60,7 @@ pub struct Functional {
     data: Option<DataTerm>,
     reg: Option<Expr>,
     domain: Interval,
-    /// Quadrature settings of the inner integrals ($(h*x)(t)$).
+    /// Quadrature settings of the inner integrals ($(h * x)(t)$).
     pub inner: QuadParams,
     /// Quadrature settings of the outer integrals (the value, the gradient, the Hessian).
     pub outer: QuadParams,
@@ -110,7 +110,7 @@ impl GradientForm {
     }
 
     /// $\delta J/\delta x(s)$ in Unicode: `∫ h(t − s)·G_u(t, z(t)) dt + E(s)` with both parts
-    /// written out, $z = h*x$.
+    /// written out, $z = h * x$.
     pub fn to_unicode(&self) -> String {
         let mut parts = Vec::new();
         if let (Some(k), Some(gu)) = (self.kernel_at(), &self.g_u) {
@@ -157,7 +157,7 @@ impl GradientForm {
     }
 }
 
-/// $(h*x)(t)$ exactly when the pair has a closed form, by quadrature per evaluation otherwise,
+/// $(h * x)(t)$ exactly when the pair has a closed form, by quadrature per evaluation otherwise,
 /// remembering the worst error estimate and the first failure (the evaluation itself then
 /// returns NaN).
 struct Blurred<'a> {
@@ -253,7 +253,7 @@ impl Functional {
         }
     }
 
-    /// Add the data term $\int_D G(t, (h*x)(t))\\,dt$: `h` in `t`, `g` in `t` and `u`.
+    /// Add the data term $\int_D G(t, (h * x)(t))\\,dt$: `h` in `t`, `g` in `t` and `u`.
     pub fn with_data_term(mut self, h: Expr, g: Expr) -> Result<Self> {
         only_vars(&h, &["t"], "the kernel h")?;
         only_vars(&g, &["t", U], "the data term G")?;
@@ -297,7 +297,7 @@ impl Functional {
         self.domain
     }
 
-    /// How the inner convolution $(h*x)(t)$ is computed for the signal `x`: exactly, when $h$
+    /// How the inner convolution $(h * x)(t)$ is computed for the signal `x`: exactly, when $h$
     /// and $x$ belong to a family closed under convolution, or by quadrature (with the reason);
     /// `None` without a data term.
     pub fn inner_path(&self, x: &Expr) -> Option<ConvPath> {
@@ -309,9 +309,9 @@ impl Functional {
             })
     }
 
-    /// The data term's gradient $(Rh * G_u(\cdot, h*x))(s)$ in closed form, when there is one:
-    /// $G$ quadratic in $u$ ($G_{uu} \equiv c$, least squares), $D = \mathbb{R}$, and $h*x$,
-    /// the residual $G_u = c\\,(h*x) + G_u(t, 0)$ and $Rh * G_u$ all in families closed under
+    /// The data term's gradient $(Rh * G_u(\cdot, h * x))(s)$ in closed form, when there is one:
+    /// $G$ quadratic in $u$ ($G_{uu} \equiv c$, least squares), $D = \mathbb{R}$, and $h * x$,
+    /// the residual $G_u = c\\,(h * x) + G_u(t, 0)$ and $Rh * G_u$ all in families closed under
     /// convolution (e.g. Gaussians throughout). [`Functional::gradient`] uses it when it exists.
     pub fn data_gradient_closed_form(&self, x: &Expr) -> Option<ClosedForm> {
         let d = self.data.as_ref()?;
@@ -338,7 +338,7 @@ impl Functional {
         x.compile()
     }
 
-    /// $J\\[x\\]$ and an error estimate.
+    /// $J\[x\]$ and an error estimate.
     pub fn value(&self, x: &Expr) -> Result<(f64, f64)> {
         let xc = Self::compile_signal(x, "the signal x")?;
         let mut total = (0.0, 0.0);
@@ -603,7 +603,7 @@ impl Functional {
     }
 }
 
-/// The kernel of the least-squares Hessian: for $J = \tfrac12\lVert h*x - y\rVert^2$,
+/// The kernel of the least-squares Hessian: for $J = \tfrac12\lVert h * x - y\rVert^2$,
 /// $\nabla^2 J = H^\top H$ is convolution with the autocorrelation
 /// $$a(t) = (Rh * h)(t) = \int h(\tau)\\, h(\tau + t)\\,d\tau,$$
 /// an even function: $(H^\top H v)(s) = (a * v)(s)$. Exact when $h$ belongs to a family closed

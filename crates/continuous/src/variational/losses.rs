@@ -1,6 +1,6 @@
 //! Ready-made data terms $G(t, u)$ and regularisers $L(t, x, x')$ as expressions.
 //!
-//! Data terms use `t` and `u` (the blurred signal $u = (h*x)(t)$) and take the data $y(t)$ as an
+//! Data terms use `t` and `u` (the blurred signal $u = (h * x)(t)$) and take the data $y(t)$ as an
 //! expression in `t` (or, for sampled data in the discrete functional, the variable `y`); regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
 //! prints, differentiates and evaluates like one typed by hand.
 
@@ -8,7 +8,7 @@ use crate::error::{ContinuousError, Result};
 use crate::symbolic::{Expr, Func};
 use crate::variational::{X, XP};
 
-/// The variable standing for the blurred signal $u = (h*x)(t)$ in a data term.
+/// The variable standing for the blurred signal $u = (h * x)(t)$ in a data term.
 pub const U: &str = "u";
 
 fn positive(what: &str, v: f64) -> Result<Expr> {
