@@ -624,6 +624,27 @@ pub fn page(chapters: &[Chapter], figs: &[Figure]) -> (String, usize) {
     if let Some(f) = fig("convergence") {
         p.figure(f);
     }
+    if let Some(f) = fig("deconvolution") {
+        p.html
+            .push_str("<h2 id=\"deconvolution\">7. The gradient at work: deconvolution</h2>\n");
+        p.p(
+            "<p>The adjoint is what undoes a blur. Blur a box and a triangle with a Gaussian, \
+             $y = h * x_{\\text{true}} + \\text{noise}$, and recover $x$ by minimising, on the \
+             grid,</p>\n",
+        );
+        p.d(
+            "J_\\Delta(x) = \\tfrac{\\Delta}{2}\\,\\lVert \\Delta H x - y\\rVert^2 + \\Delta \\sum_j L\\big(x_j, (x_{j+1} - x_j)/\\Delta\\big),",
+        );
+        p.p("<p>whose gradient starts with the adjoint applied to the residual,</p>\n");
+        p.d("\\nabla J_\\Delta(x) = \\Delta^2 H^\\top(\\Delta H x - y) + (\\text{the regulariser's part}),");
+        p.p(
+            "<p>with L-BFGS, once with Tikhonov $L = \\tfrac{\\lambda}{2} x'^2$ and once with \
+             smoothed total variation $L = \\lambda\\sqrt{\\varepsilon^2 + x'^2}$. Every \
+             iteration needs $H^\\top$ applied to a residual: the correlation with $h$, the \
+             same kernel reversed.</p>\n",
+        );
+        p.figure(f);
+    }
     let _ = writeln!(
         p.html,
         "<footer>Written by <code>flipshift demo</code> (flipshift {}). Mathematics typeset by \
