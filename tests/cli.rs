@@ -752,3 +752,24 @@ fn hessian_kernel_of_tri_is_its_autocorrelation() {
         "does not exist",
     );
 }
+
+#[test]
+fn a_two_sided_kernel_made_of_one_sided_terms_is_integrable() {
+    // Each term is zero outside its own support, so e^{t}·step(−t) at t = 10⁴ is 0, not ∞·0.
+    // z(t) = (√π/2)·e^{1/4}·(e^{−t}·erfc(½ − t) + e^{t}·erfc(½ + t)).
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "exp(t)*step(-t) + exp(-t)*step(t)",
+        "--x",
+        "exp(-t^2)",
+        "--t",
+        "-1,0,1.5",
+    ]);
+    let sp = std::f64::consts::PI.sqrt() / 2.0 * 0.25f64.exp();
+    for (z, t) in values(&v).iter().zip([-1.0f64, 0.0, 1.5]) {
+        use flipshift_continuous::erfc;
+        let want = sp * ((-t).exp() * erfc(0.5 - t) + t.exp() * erfc(0.5 + t));
+        assert!(close(*z, want, 1e-12), "t = {t}: {z} vs {want}");
+    }
+}

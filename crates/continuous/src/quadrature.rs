@@ -264,29 +264,49 @@ fn adaptive(
 }
 
 /// Whether $|t\\,f(t)| \to 0$ along a tail (a necessary sign of integrability): the largest
-/// $|t f(t)|$ over a band of points near $10^k$ must shrink over the last decades.
-fn tail_decays(f: &dyn Fn(f64) -> f64, anchor: f64, dir: f64) -> bool {
-    let band = |k: i32| -> f64 {
+/// $|t f(t)|$ over a band of points near $10^k$ must shrink over the last decades ($k = 4, 6,
+/// 8$). An infinite value far out is growth, not decay.
+///
+/// A NaN far out is neither: it is usually $\infty \cdot 0$ in the integrand's own arithmetic
+/// (an exponential overflowing where another factor has underflowed, or where a window has
+/// already made the term zero). Then the nearer decades ($k = 0, 1, 2$) decide: an integrand
+/// that does not decay there does not decay (the integral does not exist), and one that does is
+/// reported as not defined where the NaN came out, since the integral may well exist but
+/// cannot be computed from these values.
+fn tail_decays(f: &dyn Fn(f64) -> f64, anchor: f64, dir: f64) -> Result<bool> {
+    // The largest |t f(t)| near 10^k, or the first point where f is NaN.
+    let band = |k: i32| -> std::result::Result<f64, f64> {
         let base = 10f64.powi(k);
-        (0..16)
-            .map(|i| {
-                let t = anchor + dir * base * (1.0 + 0.37 * f64::from(i));
-                (f(t) * (t - anchor)).abs()
-            })
-            // A NaN far out (∞·0, say) is not decay: keep it, f64::max would drop it.
-            .fold(0.0, |m: f64, v| {
-                if v.is_nan() || m.is_nan() {
-                    f64::NAN
-                } else {
-                    m.max(v)
-                }
-            })
+        let mut m = 0.0f64;
+        for i in 0..16 {
+            let t = anchor + dir * base * (1.0 + 0.37 * f64::from(i));
+            let v = f(t);
+            if v.is_nan() {
+                return Err(t);
+            }
+            m = m.max((v * (t - anchor)).abs());
+        }
+        Ok(m)
     };
-    let (m4, m6, m8) = (band(4), band(6), band(8));
-    if !(m4.is_finite() && m6.is_finite() && m8.is_finite()) {
-        return false;
+    let decays = |m1: f64, m2: f64, m3: f64| {
+        m1.is_finite()
+            && m2.is_finite()
+            && m3.is_finite()
+            && (m3 <= 1e-12 * m1.max(1e-300)
+                || (m3 < 0.5 * m2 && m2 < 0.5 * m1.max(1e-300))
+                || m3 == 0.0)
+    };
+    match (band(4), band(6), band(8)) {
+        (Ok(m4), Ok(m6), Ok(m8)) => Ok(decays(m4, m6, m8)),
+        (Err(t), ..) | (_, Err(t), _) | (.., Err(t)) => match (band(0), band(1), band(2)) {
+            (Ok(m0), Ok(m1), Ok(m2)) if !decays(m0, m1, m2) => Ok(false),
+            _ => Err(ContinuousError::NotDefined {
+                what: "the integrand, probed for decay along an infinite range,".into(),
+                t,
+                value: f64::NAN,
+            }),
+        },
     }
-    m8 <= 1e-12 * m4.max(1e-300) || (m8 < 0.5 * m6 && m6 < 0.5 * m4.max(1e-300)) || m8 == 0.0
 }
 
 /// $\int_a^b f(t)\\,dt$ over a finite, half-infinite or infinite interval, splitting at the given
@@ -348,7 +368,7 @@ pub fn integrate(
         .collect();
     let tail_panels = [0.0, 0.5, 0.75, 0.875, 1.0];
     if !b.is_finite() {
-        if !tail_decays(f, hi, 1.0) {
+        if !tail_decays(f, hi, 1.0)? {
             return Err(ContinuousError::Divergent {
                 a,
                 b,
@@ -358,7 +378,7 @@ pub fn integrate(
         pieces.extend(tail_panels.windows(2).map(|w| (Map::Right(hi), w[0], w[1])));
     }
     if !a.is_finite() {
-        if !tail_decays(f, lo, -1.0) {
+        if !tail_decays(f, lo, -1.0)? {
             return Err(ContinuousError::Divergent {
                 a,
                 b,

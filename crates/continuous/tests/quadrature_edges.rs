@@ -1,7 +1,9 @@
 //! Quadrature: accuracy, honest estimates, and errors for integrals that do not exist.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use flipshift_continuous::{ContinuousError, Interval, QuadParams, integrate};
+use flipshift_continuous::{
+    ContinuousError, Expr, Interval, QuadParams, convolve, erfc, integrate,
+};
 
 /// An integrand, its range and its exact integral.
 type Case = (Box<dyn Fn(f64) -> f64>, Interval, f64);
@@ -125,4 +127,87 @@ fn bad_parameters_are_errors() {
         ..Default::default()
     };
     assert!(integrate(&|t| t, iv(0.0, 1.0), &[], p).is_err());
+}
+
+/// A step the way a compiled expression computes it: ½ at 0.
+fn step(t: f64) -> f64 {
+    if t > 0.0 {
+        1.0
+    } else if t == 0.0 {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+#[test]
+fn a_nan_far_out_is_not_taken_for_divergence() {
+    // e^{-|τ|} written as e^τ·step(−τ) + e^{−τ}·step(τ), times e^{−τ²}: the integral exists, but
+    // beyond |τ| ≈ 709.8 one exponential overflows while its window is 0, and ∞·0 is NaN. The
+    // decay probe (at 10⁴…10⁸) sees only NaN; that is not evidence that the integral does not
+    // exist, and is reported as the NaN it is, where it came out.
+    let p = QuadParams::default();
+    let naive = |t: f64| (t.exp() * step(-t) + (-t).exp() * step(t)) * (-t * t).exp();
+    match integrate(&naive, Interval::real_line(), &[0.0], p) {
+        Err(ContinuousError::NotDefined { t, value, .. }) => {
+            assert!(t.abs() >= 1e4 && value.is_nan(), "t = {t}, value {value}");
+        }
+        other => panic!("expected NotDefined, got {other:?}"),
+    }
+    // Written so that the window decides first, the same integrand integrates:
+    // ∫ e^{−|τ|−τ²} dτ = √π e^{1/4} erfc(1/2).
+    let safe = |t: f64| (-t.abs()).exp() * (-t * t).exp();
+    let (v, _) = integrate(&safe, Interval::real_line(), &[0.0], p).unwrap();
+    let want = std::f64::consts::PI.sqrt() * 0.25f64.exp() * erfc(0.5);
+    assert!((v - want).abs() <= 1e-13 * want, "{v} vs {want}");
+    // An integrand that overflows far out but visibly does not decay nearer in is still
+    // divergent: e^τ·e^{−τ} is 1, and NaN (∞·0) beyond 709.8.
+    let r = integrate(
+        &|t: f64| t.exp() * (-t).exp(),
+        iv(0.0, f64::INFINITY),
+        &[],
+        p,
+    );
+    assert!(matches!(r, Err(ContinuousError::Divergent { .. })), "{r:?}");
+}
+
+#[test]
+fn one_sided_and_two_sided_kernels_against_a_gaussian() {
+    // h = e^t step(−t) against x = e^{−t²}: (h*x)(t) = e^{t+1/4} (√π/2) erfc(t + 1/2).
+    let p = QuadParams::default();
+    let sqrt_pi = std::f64::consts::PI.sqrt();
+    let compile = |s: &str| Expr::parse(s).unwrap().compile().unwrap();
+    let x = compile("exp(-t^2)");
+    let t = [-1.0, 0.0, 1.0];
+    let z = convolve(&compile("exp(t)*step(-t)"), &x, &t, p).unwrap();
+    for (i, &ti) in t.iter().enumerate() {
+        let want = (ti + 0.25f64).exp() * 0.5 * sqrt_pi * erfc(ti + 0.5);
+        assert!(
+            (z.values[i] - want).abs() <= 1e-13 * want,
+            "t = {ti}: {} vs {want}",
+            z.values[i]
+        );
+    }
+    // The two-sided e^{−|t|} as a sum of windowed exponentials: the compiled sum overflows to
+    // ∞·0 = NaN far out (each term alone is clipped to its support, the sum is not), which
+    // quadrature reports as such rather than as a divergent integral; where the evaluation
+    // gives 0 there, the values are (√π/2) e^{1/4} (e^{−t} erfc(1/2 − t) + e^t erfc(1/2 + t)).
+    let two_sided = compile("exp(t)*step(-t) + exp(-t)*step(t)");
+    match convolve(&two_sided, &x, &t, p) {
+        Ok(z) => {
+            for (i, &ti) in t.iter().enumerate() {
+                let want = 0.5
+                    * sqrt_pi
+                    * 0.25f64.exp()
+                    * ((-ti).exp() * erfc(0.5 - ti) + ti.exp() * erfc(0.5 + ti));
+                assert!(
+                    (z.values[i] - want).abs() <= 1e-13 * want,
+                    "t = {ti}: {} vs {want}",
+                    z.values[i]
+                );
+            }
+        }
+        Err(ContinuousError::NotDefined { value, .. }) => assert!(value.is_nan()),
+        Err(other) => panic!("{other:?}"),
+    }
 }

@@ -122,13 +122,14 @@ enum Repr {
 /// The exact convolution $h * x$: an expression, its family, and a direct evaluator.
 ///
 /// The expression is a sum of terms $q(t - a)\\, e^{-\beta (t - a)}\\, w(t)$ (windows $w$ =
-/// `rect` or `step` of the pieces) or $q(t - m)\\, e^{-\alpha (t - m)^2}$, each polynomial in
-/// Horner form about a local anchor; it can be printed, simplified, differentiated, compiled,
-/// and fed back into [`convolve_symbolic`] (so `rect * rect * rect` is two calls).
+/// `step(t - lo)·step(hi - t)` or one `step` per piece, exactly ½ at the piece's ends) or
+/// $q(t - m)\\, e^{-\alpha (t - m)^2}$, each polynomial in Horner form about a local anchor;
+/// it can be printed, simplified, differentiated, compiled, and fed back into
+/// [`convolve_symbolic`] (so `rect * rect * rect` is two calls).
 ///
 /// Implements [`RealFn`] by evaluating its internal representation directly (the same
-/// arithmetic as the expression, without the tree), with weight ½ at breakpoints as `rect` and
-/// `step` have.
+/// arithmetic as the expression, without the tree), with weight ½ at breakpoints as `step`
+/// has.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedForm {
     expr: Expr,
@@ -153,21 +154,27 @@ impl ClosedForm {
         self.family
     }
 
-    /// The value at `t` and a rounding-level error estimate
-    /// $64 (d + 1)\\,\varepsilon \sum_k |c_k|\\,|t - a|^k e^{\dots}$ ($d$ the highest degree):
-    /// the scale of the terms that were added, so it is larger where terms cancel.
+    /// The value at `t` and a rounding-level error estimate, larger where terms cancel.
+    ///
+    /// For a Gaussian result it is $64 (d + 1)\\,\varepsilon \sum_k |c_k|\\,|t - m|^k
+    /// e^{-\alpha (t - m)^2}$ ($d$ the highest degree): the scale of the terms that were added.
+    /// For a piecewise result it adds, per term, the rounding of the coefficients (the
+    /// magnitudes of the sums that made each one, which is large where partial fractions
+    /// cancel), of Horner's rule, and of the exponential's argument.
     pub fn eval_with_error(&self, t: f64) -> (f64, f64) {
-        let (v, s) = match &self.repr {
-            Repr::Gaussian(g) => g.iter().fold((0.0, 0.0), |(v, s), term| {
-                let (a, b) = term.eval(t);
-                (v + a, s + b)
-            }),
+        match &self.repr {
+            Repr::Gaussian(g) => {
+                let (v, s) = g.iter().fold((0.0, 0.0), |(v, s), term| {
+                    let (a, b) = term.eval(t);
+                    (v + a, s + b)
+                });
+                (v, 64.0 * (self.max_degree + 1) as f64 * f64::EPSILON * s)
+            }
             Repr::Pieces(p) => p.iter().fold((0.0, 0.0), |(v, s), piece| {
                 let (a, b) = piece.eval(t);
                 (v + a, s + b)
             }),
-        };
-        (v, 64.0 * (self.max_degree + 1) as f64 * f64::EPSILON * s)
+        }
     }
 }
 

@@ -9,14 +9,26 @@
 //! - equal rates ($\delta = \beta_f - \beta_g = 0$): a polynomial integral;
 //! - different rates: $\int R(w) e^{-\delta w} dw = -e^{-\delta w} \sum_m R^{(m)}(w)/\delta^{m+1}$
 //!   (partial fractions), whose two ends cancel when the overlap is short compared with
-//!   $1/|\delta|$; there the factor $e^{-\delta w}$ is replaced by its Taylor series, summed to
-//!   below rounding, so the result stays accurate to a few ulps relative right up to the
-//!   breakpoints. The stretch where this happens ends at an extra cut $1/|\delta|$ from the
+//!   $1/|\delta|$: for $R$ of degree $n$ they lose a factor of about $2/P(n+1, x)$ at a width
+//!   $x/|\delta|$, which is below 10 only from $x = n + 2$ on. Up to that width (at most
+//!   $12/|\delta|$) the factor $e^{-\delta w}$ is replaced by its Taylor series about the end
+//!   of the overlap where it is smallest, $e^{-\delta w_E} e^{|\delta| s}$ with $s \ge 0$: a
+//!   series of positive terms, summed to below rounding, so the result stays accurate to a few
+//!   ulps relative right up to the breakpoints, for any $\delta \ne 0$.
+//!   The stretch where this happens ends at an extra cut $(n + 2)/|\delta|$ from the
 //!   breakpoint.
 //!
 //! Every piece of the result is computed directly in a local variable $v = t - \text{anchor}$
-//! with the anchor at the end of its interval nearer the edge of the support, where the value
-//! is smallest: no polynomial is ever re-expanded about a distant point.
+//! with the anchor at the end of its interval nearer the (finite) edge of the support, where
+//! the value is smallest: no polynomial is re-expanded about a distant point. Exponential terms
+//! keep their own stretch's origin instead (where its overlap closes, or its finite end), where
+//! they are of the size of the result; about a distant anchor the series would cancel and the
+//! exponential overflow or underflow.
+//!
+//! Each contribution is computed twice: once in value and once with every summand replaced
+//! by its magnitude. A coefficient within $8\varepsilon$ of its magnitude is rounding noise
+//! (1e-33 where the exact coefficient is 0) and is dropped; the magnitudes also enter the
+//! error estimate of `OutPiece::eval`.
 
 use super::poly;
 use super::recognise::Reject;
@@ -96,6 +108,9 @@ pub(super) struct Term {
     pub anchor: f64,
     pub rate: f64,
     pub poly: Vec<f64>,
+    /// For each coefficient, the sum of the magnitudes of the summands that made it: the scale
+    /// of its rounding error (filled in once the piece is complete).
+    pub mag: Vec<f64>,
 }
 
 /// $\sum_j \text{poly}_j(t - a_j)\\, e^{-\text{rate}_j (t - a_j)}$ on $[lo, hi]$; the local
@@ -110,7 +125,13 @@ pub(super) struct OutPiece {
 }
 
 impl OutPiece {
-    /// The value and its rounding scale, with weight ½ at the ends (as `rect` and `step`).
+    /// The value and an estimate of its rounding error, with weight ½ at the ends (as `step`
+    /// has). Per term $p(v)\\, e^{-\beta v}$, the sum of: Horner's rule,
+    /// $\varepsilon \sum_k (2k + 2)\\, |c_k|\\, |v|^k$; the coefficients,
+    /// $4\varepsilon \sqrt{|c_k|\\, m_k}$ each, between the error of a correctly rounded $c_k$
+    /// and the bound by the magnitudes $m_k$ of the sums that made it (which counts the exact
+    /// cancellations of binomial expansions as rounding); and the exponential, whose argument
+    /// carries $2\varepsilon\\, |\beta v|$.
     pub fn eval(&self, t: f64) -> (f64, f64) {
         if !(self.lo <= t && t <= self.hi) {
             return (0.0, 0.0);
@@ -120,18 +141,25 @@ impl OutPiece {
         } else {
             1.0
         };
-        let (mut val, mut scale) = (0.0, 0.0);
+        let (mut val, mut err) = (0.0, 0.0);
         for term in &self.terms {
             let v = t - term.anchor;
-            let e = if term.rate == 0.0 {
-                1.0
+            let (e, arg) = if term.rate == 0.0 {
+                (1.0, 0.0)
             } else {
-                (-term.rate * v).exp()
+                ((-term.rate * v).exp(), (term.rate * v).abs())
             };
-            val += poly::horner(&term.poly, v) * e;
-            scale += poly::abs_sum(&term.poly, v) * e;
+            let p = poly::horner(&term.poly, v);
+            val += p * e;
+            let (mut rounding, mut vk) = (0.0, 1.0);
+            for (k, (c, m)) in term.poly.iter().zip(&term.mag).enumerate() {
+                let c = c.abs();
+                rounding += ((2 * k + 2) as f64 * c + 4.0 * (c * m).sqrt()) * vk;
+                vk *= v.abs();
+            }
+            err += (rounding * e + (p * e).abs() * (1.0 + 2.0 * arg)) * f64::EPSILON;
         }
-        (w * val, w * scale)
+        (w * val, w * err)
     }
 }
 
@@ -394,6 +422,7 @@ fn push_term(
             anchor,
             rate,
             poly: poly_v.iter().map(|c| c * scale).collect(),
+            mag: Vec::new(),
         });
     }
     Ok(())
@@ -465,6 +494,33 @@ fn contribution_at(
     pass: Pass,
     out: &mut Vec<Term>,
 ) -> Result<f64, Reject> {
+    // Exponential terms are kept about the stretch's own natural origin: where its overlap
+    // closes (one end fixed, one moving), or its finite end if it runs to infinity. There the
+    // series (a polynomial of high degree) is a sum of positive terms and partial fractions
+    // vanish to the order of the contact, where re-expanded about a distant anchor either would
+    // cancel; and there the term is of the size of the result, where about a far anchor its
+    // exponential would overflow in the expression (∞·0 outside the window) or its scale
+    // underflow. (Unless the factors are out of range there.)
+    let natural = match (s.lower, s.upper) {
+        (Lim::Const(c), Lim::Moving(_)) if c.is_finite() => Some(s.a),
+        (Lim::Moving(_), Lim::Const(c)) if c.is_finite() => Some(s.b),
+        _ if s.a.is_finite() && !s.b.is_finite() => Some(s.a),
+        _ if s.b.is_finite() && !s.a.is_finite() => Some(s.b),
+        _ => None,
+    };
+    if let Some(tc) = natural
+        && (p.rate != 0.0 || q.rate != 0.0)
+        && tc != anchor
+        && tc.is_finite()
+    {
+        let mut terms = Vec::new();
+        if let Ok(ln) = contribution_at(s, p, q, (a, b, tc), pass, &mut terms)
+            && ln <= MAX_LN_SCALE
+        {
+            merge_terms(out, terms, pass)?;
+            return Ok(ln);
+        }
+    }
     let tanch = anchor - s.c;
     let (lo0, hi0) = (s.lower.at(tanch), s.upper.at(tanch));
     let l0 = if lo0.is_finite() {
@@ -538,20 +594,6 @@ fn contribution_at(
         && wb.is_finite()
         && delta.abs() * width(inside(va, vb)) < series_reach(degree)
     {
-        // A width that varies closes at an end of the stretch: the series (a polynomial of high
-        // degree) is kept about that point, where it is a sum of positive terms; re-expanded
-        // about a distant anchor it would cancel.
-        let closes = match (wlo, whi) {
-            (WLim::Const(_), WLim::Moving(_)) => Some(s.a),
-            (WLim::Moving(_), WLim::Const(_)) => Some(s.b),
-            _ => None,
-        };
-        if let Some(tc) = closes
-            && tc != anchor
-            && tc.is_finite()
-        {
-            return contribution_at(s, p, q, (a, b, tc), pass, out);
-        }
         let x = delta.abs() * wa.abs().max(wb.abs());
         // Expand about the end E where e^{-δ w} is smallest, w = w_E + σ s with s ≥ 0 on the
         // overlap: e^{-δ w} = e^{-δ w_E} e^{|δ| s}, a series of positive terms.
@@ -591,12 +633,6 @@ fn contribution_at(
         };
         let rate = if moving { p.rate } else { rate_const };
         let v = at_limit(&r, upper, pass);
-        if std::env::var("CFDEBUG").is_ok() && pass == Pass::Value {
-            eprintln!(
-                "series: p {p:?} q {q:?} l0 {l0} tanch {tanch} ce {ce} moving {moving} sigma {sigma} upper {upper:?} rows {rows:?} v {:?}",
-                &v[..8.min(v.len())]
-            );
-        }
         let ln = kexp - delta * ce;
         push_term(out, (anchor, rate), &v, ln.exp(), pass)?;
         return Ok(ln.abs());
@@ -680,17 +716,29 @@ pub(super) fn convolve(hs: &[Piece], xs: &[Piece]) -> Result<Vec<OutPiece>, Reje
         (Some(&x), Some(&y)) => (x, y),
         _ => return Ok(Vec::new()),
     };
+    // Between two infinite tails the value is smallest far out, and there it is the exponentials
+    // that set it: anchor towards the bulk (the median of the pairs' finite switch points), where
+    // the terms are of moderate size, rather than at a far end where they are e^{-300} of it.
+    let mut ends: Vec<f64> = all
+        .iter()
+        .flat_map(|s| [s.a, s.b])
+        .filter(|v| v.is_finite())
+        .collect();
+    ends.sort_by(f64::total_cmp);
+    let bulk = ends.get(ends.len() / 2).copied().unwrap_or(0.0);
     let mut pieces: Vec<OutPiece> = bounds
         .windows(2)
         .map(|w| {
             let (a, b) = (w[0], w[1]);
             let anchor = match (a.is_finite(), b.is_finite()) {
                 (true, true) => {
-                    if a - s_lo <= s_hi - b {
-                        a
+                    let (da, db) = (a - s_lo, s_hi - b);
+                    let nearer_a = if da.is_finite() || db.is_finite() {
+                        da <= db
                     } else {
-                        b
-                    }
+                        (a - bulk).abs() <= (b - bulk).abs()
+                    };
+                    if nearer_a { a } else { b }
                 }
                 (true, false) => a,
                 (false, true) => b,
@@ -727,28 +775,22 @@ pub(super) fn convolve(hs: &[Piece], xs: &[Piece]) -> Result<Vec<OutPiece>, Reje
         // A coefficient at the rounding level of the sums that made it is noise (1e-33 where
         // the exact value is 0; the high coefficients of partial fractions that cancel): drop it.
         for t in &mut o.terms {
-            if std::env::var("CFDEBUG").is_ok() {
-                eprintln!(
-                    "piece [{}, {}] @{} rate {} poly {:?} mags {:?}",
-                    o.lo,
-                    o.hi,
-                    o.anchor,
-                    t.rate,
-                    t.poly,
-                    mags.iter().find(|m| m.rate == t.rate).map(|m| &m.poly)
-                );
-            }
-            if let Some(m) = mags
+            t.mag = match mags
                 .iter()
                 .find(|m| m.rate == t.rate && m.anchor == t.anchor)
             {
-                for (c, &mc) in t.poly.iter_mut().zip(&m.poly) {
-                    if c.abs() <= NOISE * mc {
-                        *c = 0.0;
-                    }
+                Some(m) => m.poly.clone(),
+                None => Vec::new(),
+            };
+            t.mag.resize(t.poly.len(), 0.0);
+            for (c, m) in t.poly.iter_mut().zip(&mut t.mag) {
+                if c.abs() <= NOISE * *m {
+                    *c = 0.0;
                 }
+                *m = m.max(c.abs());
             }
             poly::trim(&mut t.poly);
+            t.mag.truncate(t.poly.len());
         }
         o.terms.retain(|t| !t.poly.is_empty());
     }
@@ -807,4 +849,80 @@ pub(super) fn to_expr(pieces: &[OutPiece]) -> Expr {
         })
         .reduce(|a, b| a + b)
         .unwrap_or(Expr::num(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::recognise::{Kind, classify};
+    use super::*;
+
+    fn pieces(src: &str) -> Vec<Piece> {
+        match classify(&Expr::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"))) {
+            Ok(Kind::Pieces(p)) => p,
+            other => panic!("{src}: {other:?}"),
+        }
+    }
+
+    fn value(out: &[OutPiece], t: f64) -> f64 {
+        out.iter().map(|o| o.eval(t).0).sum()
+    }
+
+    #[test]
+    fn a_window_piece_does_not_erase_the_series_of_nearly_equal_rates() {
+        // t² e^{-at} step * e^{-bt} step with b − a = 5.5e-5, alone and next to a rect piece
+        // whose breakpoint at 0.1 starts a piece [0.1, 0.1 + 4/δ] of the series: its constant
+        // term is 0.1³/3·e^{-0.1 b}, tiny against the polynomial at the far end of the piece,
+        // and was once dropped as noise on that account.
+        let (a, b) = (2.0162939085133385, 2.0163491506219535);
+        let h = pieces(&format!("t^2*exp(-{a:?}*t)*step(t)"));
+        let exp = pieces(&format!("exp(-{b:?}*t)*step(t)"));
+        let rect = pieces("(-0.09026692736921665*t)*rect(t/0.2)");
+        let both: Vec<Piece> = exp.iter().chain(&rect).cloned().collect();
+        let conv = |x: &[Piece]| convolve(&h, x).unwrap_or_else(|r| panic!("{r:?}"));
+        let (ze, zr, zb) = (conv(&exp), conv(&rect), conv(&both));
+        // e^{-bt} ∫₀ᵗ u² e^{(b-a)u} du = e^{-bt} t³ Σ (δt)ⁿ / (n! (n + 3)), δ = b − a > 0.
+        let exact = |t: f64| {
+            let (d, mut term, mut sum) = (b - a, 1.0, 0.0);
+            for n in 0..40 {
+                sum += term / f64::from(n + 3);
+                term *= d * t / f64::from(n + 1);
+            }
+            (-b * t).exp() * t.powi(3) * sum
+        };
+        for t in [0.05, 0.1, 0.3, 1.0, 5.0, 50.0] {
+            let (e, r, s) = (value(&ze, t), value(&zr, t), value(&zb, t));
+            assert!(
+                (e - exact(t)).abs() <= 1e-14 * exact(t),
+                "t = {t}: {e} vs {}",
+                exact(t)
+            );
+            assert!(
+                (s - (e + r)).abs() <= 1e-14 * (e.abs() + r.abs()),
+                "t = {t}: {s} vs {e} + {r}"
+            );
+        }
+    }
+
+    #[test]
+    fn coefficients_at_the_rounding_level_of_their_sums_are_dropped() {
+        // tri * tri ends in c·(t − t_end)³: the lower coefficients cancel to rounding noise,
+        // which would spoil the relative accuracy next to the end.
+        let out = convolve(
+            &pieces("tri((t + 1.5678217153327874)/2.4690218619976916)"),
+            &pieces("tri((t - 0.6679710396758171)/2.831268290919092)"),
+        )
+        .unwrap_or_else(|r| panic!("{r:?}"));
+        let last = out.last().unwrap_or_else(|| panic!("no pieces"));
+        assert_eq!(
+            last.hi,
+            -1.5678217153327874 + 2.4690218619976916 + 0.6679710396758171 + 2.831268290919092
+        );
+        for term in &last.terms {
+            assert!(
+                term.poly.iter().take(3).all(|&c| c == 0.0),
+                "{:?}",
+                term.poly
+            );
+        }
+    }
 }

@@ -191,9 +191,6 @@ impl Atom {
 /// $(t - 0.37)^3$, is one polynomial about its own centre rather than a sum of monomials about
 /// 0 (whose re-expansion about $0.37$ would leave rounding noise in the low coefficients).
 fn combine(v: Vec<Atom>) -> Vec<Atom> {
-    if std::env::var("NOCOMBINE").is_ok() {
-        return v;
-    }
     let mut out: Vec<Atom> = Vec::with_capacity(v.len());
     for a in v {
         if let Some(slot) = out

@@ -330,6 +330,11 @@ impl Expr {
 /// and defined for negative bases).
 #[inline]
 pub(crate) fn pow(a: f64, b: f64) -> f64 {
+    // A negative base has no real power with a fractional exponent; IEEE's powf still gives
+    // (−∞)^0.5 = +∞, which would disagree with √(−∞) = NaN after simplification.
+    if a < 0.0 && b.is_finite() && b.fract() != 0.0 {
+        return f64::NAN;
+    }
     if b == 2.0 {
         a * a
     } else if b.fract() == 0.0 && b.abs() <= 64.0 {

@@ -23,6 +23,9 @@ enum Op {
     /// top = c / top
     RDivC(f64),
     Call(Func),
+    /// top = 0 unless lo ≤ t ≤ hi: a term outside its own support is 0, whatever its formula
+    /// gives there (exp(t)·step(−t) at t = 10⁴ is ∞·0 = NaN).
+    Clip(f64, f64),
 }
 
 /// Deepest stack a compiled program may use; deeper trees fall back to the tree walk.
@@ -48,6 +51,16 @@ pub struct CompiledExpr {
     breakpoints: Vec<f64>,
 }
 
+/// `emit`, then zero the value outside the term's own support when that is not the whole line.
+fn emit_term(e: &Expr, out: &mut Vec<Op>) {
+    emit(e, out);
+    if let super::support::Range::Span(lo, hi) = super::support::support_range(e)
+        && (lo > f64::NEG_INFINITY || hi < f64::INFINITY)
+    {
+        out.push(Op::Clip(lo, hi));
+    }
+}
+
 fn emit(e: &Expr, out: &mut Vec<Op>) {
     match e {
         Expr::Num(v) => out.push(Op::Const(*v)),
@@ -62,19 +75,19 @@ fn emit(e: &Expr, out: &mut Vec<Op>) {
             let ac = a.constant_value().filter(|v| v.is_finite());
             match (e, ac, bc) {
                 (Expr::Add(..), _, Some(c)) => {
-                    emit(a, out);
+                    emit_term(a, out);
                     out.push(Op::AddC(c));
                 }
                 (Expr::Add(..), Some(c), None) => {
-                    emit(b, out);
+                    emit_term(b, out);
                     out.push(Op::AddC(c));
                 }
                 (Expr::Sub(..), _, Some(c)) => {
-                    emit(a, out);
+                    emit_term(a, out);
                     out.push(Op::AddC(-c));
                 }
                 (Expr::Sub(..), Some(c), None) => {
-                    emit(b, out);
+                    emit_term(b, out);
                     out.push(Op::RSubC(c));
                 }
                 (Expr::Mul(..), _, Some(c)) => {
@@ -101,8 +114,14 @@ fn emit(e: &Expr, out: &mut Vec<Op>) {
                     out.push(Op::RDivC(c));
                 }
                 _ => {
-                    emit(a, out);
-                    emit(b, out);
+                    let sum = matches!(e, Expr::Add(..) | Expr::Sub(..));
+                    if sum {
+                        emit_term(a, out);
+                        emit_term(b, out);
+                    } else {
+                        emit(a, out);
+                        emit(b, out);
+                    }
                     out.push(match e {
                         Expr::Add(..) => Op::Add,
                         Expr::Sub(..) => Op::Sub,
@@ -178,6 +197,11 @@ impl CompiledExpr {
                 Op::RSubC(c) => stack[sp - 1] = c - stack[sp - 1],
                 Op::RDivC(c) => stack[sp - 1] = c / stack[sp - 1],
                 Op::Call(f) => stack[sp - 1] = f.apply(stack[sp - 1]),
+                Op::Clip(lo, hi) => {
+                    if t < lo || t > hi {
+                        stack[sp - 1] = 0.0;
+                    }
+                }
                 Op::Add => {
                     sp -= 1;
                     stack[sp - 1] += stack[sp];
