@@ -67,20 +67,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|q| (q.quantity.name().to_string(), q.errors.clone(), q.order))
         .collect();
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("convergence.{ext}"));
+    let out = flipshift::figures::example_dir()?;
+    for p in flipshift::figures::both(&out, "convergence", |p| {
         flipshift::plot::convergence(
-            &p,
+            p,
             "tri(t) * exp(−t²), point samples: discrete against continuous",
             &r.deltas,
             &quantities,
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     println!(

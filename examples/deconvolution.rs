@@ -7,15 +7,9 @@
 
 use flipshift::discrete::{DeconvSetup, deconvolution};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
+    let out = flipshift::figures::example_dir()?;
     let setup = DeconvSetup::default();
     println!(
         "truth x(t) = {}, blurred by gauss(t/{})/{}, noise σ = {} (seed {}), Δ = {} on [{}, {}]",

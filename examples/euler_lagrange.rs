@@ -7,7 +7,6 @@
 use flipshift::continuous::{Expr, ParseOptions, along_path, euler_lagrange};
 use flipshift::discrete::{DiscreteFunctional, Grid, Rule, sample};
 use flipshift::plot::{Series, Style};
-use std::path::PathBuf;
 
 fn lagrangian(src: &str) -> Result<Expr, Box<dyn std::error::Error>> {
     let opts = ParseOptions {
@@ -18,12 +17,7 @@ fn lagrangian(src: &str) -> Result<Expr, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
+    let out = flipshift::figures::example_dir()?;
     let textbook = [
         ("harmonic oscillator", "xp^2/2 + x^2/2"),
         ("arc length", "sqrt(1 + xp^2)"),
@@ -100,15 +94,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if (order - 2.0).abs() > 0.3 {
         return Err(format!("expected second order, got {order:.2}").into());
     }
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("euler_lagrange.{ext}"));
+    for p in flipshift::figures::both(&out, "euler_lagrange", |p| {
         flipshift::plot::lines(
-            &p,
+            p,
             "Catenary x√(1 + x′²) along x = 2 + sin t: Euler–Lagrange, continuous and discrete",
             "t",
             "∂L/∂x − d/dt ∂L/∂x′",
             &series,
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     Ok(())

@@ -60,23 +60,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| -3.0 + 6.0 * f64::from(i) / 400.0)
         .collect();
     let curve: Vec<f64> = fine.iter().map(|&t| h.eval(t0 - t)).collect();
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("functional_derivative.{ext}"));
+    let out = flipshift::figures::example_dir()?;
+    for p in flipshift::figures::both(&out, "functional_derivative", |p| {
         flipshift::plot::jacobian(
-            &p,
+            p,
             "The Jacobian H of z = h*x: row k is h(t_k − τ_j)",
             &rows,
             k,
             &gx.points(),
             &fine,
             &curve,
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     Ok(())

@@ -85,21 +85,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Style::Markers,
         ));
     }
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("least_squares_gradient.{ext}"));
+    let out = flipshift::figures::example_dir()?;
+    for p in flipshift::figures::both(&out, "least_squares_gradient", |p| {
         flipshift::plot::lines(
-            &p,
+            p,
             "Least-squares gradient of tri(t − 0.3): continuous against discrete",
             "s",
             "δJ/δx(s)",
             &series,
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     Ok(())

@@ -44,23 +44,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hv: Vec<f64> = tau.iter().map(|&t| h.eval(t)).collect();
     let rv: Vec<f64> = tau.iter().map(|&t| h.clone().reversed().eval(t)).collect();
     let sv: Vec<f64> = tau.iter().map(|&t| flipped.eval(t)).collect();
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("shift_and_reverse.{ext}"));
+    let out = flipshift::figures::example_dir()?;
+    for p in flipshift::figures::both(&out, "shift_and_reverse", |p| {
         flipshift::plot::flip_shift(
-            &p,
+            p,
             &tau,
             &hv,
             &rv,
             &sv,
             t0,
             "Flip, then shift: δz(t₀)/δx(τ) = h(t₀ − τ)",
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     let s = flipped.support();

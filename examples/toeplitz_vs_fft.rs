@@ -67,21 +67,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         series.push(flipshift::plot::Series::new(*name, idx, vals, style));
     }
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or("flipshift-examples".into()),
-    );
-    std::fs::create_dir_all(&out)?;
-    for ext in ["svg", "png"] {
-        let p = out.join(format!("toeplitz_vs_fft.{ext}"));
+    let out = flipshift::figures::example_dir()?;
+    for p in flipshift::figures::both(&out, "toeplitz_vs_fft", |p| {
         flipshift::plot::lines(
-            &p,
+            p,
             "z = h*x three ways: dense Toeplitz, direct sum, FFT",
             "output index k",
             "z_k",
             &series,
-        )?;
+        )
+    })? {
         println!("figure: {}", p.display());
     }
     Ok(())

@@ -31,16 +31,39 @@ pub fn deconvolution(dir: &Path, report: &DeconvReport) -> Result<Vec<PathBuf>, 
         let above: Vec<f64> = r.report.costs.iter().map(|c| c - r.report.cost).collect();
         costs.push(Series::new(label, it, above, Style::Line));
     }
-    let mut files = Vec::new();
-    for ext in ["svg", "png"] {
-        let p = dir.join(format!("deconvolution.{ext}"));
+    both(dir, "deconvolution", |p| {
         flipshift_plot::deconvolution(
-            &p,
+            p,
             "Deconvolution: Tikhonov against smoothed total variation",
             &signals,
             &costs,
-        )?;
-        files.push(p);
-    }
-    Ok(files)
+        )
+    })
+}
+
+/// Draw one figure twice, as `dir/STEM.svg` and `dir/STEM.png`; returns both paths.
+pub fn both(
+    dir: &Path,
+    stem: &str,
+    draw: impl Fn(&Path) -> Result<(), PlotError>,
+) -> Result<Vec<PathBuf>, PlotError> {
+    ["svg", "png"]
+        .iter()
+        .map(|ext| {
+            let p = dir.join(format!("{stem}.{ext}"));
+            draw(&p).map(|()| p)
+        })
+        .collect()
+}
+
+/// Where an example writes its figures: the directory given as its first argument, or
+/// `flipshift-examples`; created if missing.
+pub fn example_dir() -> std::io::Result<PathBuf> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "flipshift-examples".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

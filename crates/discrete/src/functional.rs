@@ -57,22 +57,6 @@ fn eval(e: &Expr, vars: &[(&str, f64)], what: &str) -> Result<f64, DiscreteError
     }
 }
 
-fn only_vars(e: &Expr, allowed: &[&str], what: &str) -> Result<(), DiscreteError> {
-    match e
-        .free_vars()
-        .into_iter()
-        .find(|v| !allowed.contains(&v.as_str()))
-    {
-        Some(v) => Err(ContinuousError::UnknownName {
-            name: v,
-            column: 0,
-            hint: format!("{what} may use only {}", allowed.join(", ")),
-        }
-        .into()),
-        None => Ok(()),
-    }
-}
-
 impl DiscreteFunctional {
     /// The zero functional of samples on `grid`.
     pub fn new(grid: Grid) -> Self {
@@ -127,9 +111,9 @@ impl DiscreteFunctional {
             });
         }
         if y.is_some() {
-            only_vars(&g, &["t", "u", "y"], "the data term G")?;
+            g.require_vars(&["t", "u", "y"], "the data term G")?;
         } else {
-            only_vars(&g, &["t", "u"], "the data term G")?;
+            g.require_vars(&["t", "u"], "the data term G")?;
         }
         let g = g.simplify();
         let g_u = g.diff("u").simplify();
@@ -145,7 +129,7 @@ impl DiscreteFunctional {
 
     /// Add the regulariser $L(t, x, x')$ (needs at least two samples).
     pub fn with_regulariser(mut self, l: Expr) -> Result<Self, DiscreteError> {
-        only_vars(&l, &["t", "x", "xp"], "the regulariser L")?;
+        l.require_vars(&["t", "x", "xp"], "the regulariser L")?;
         if self.grid.len() < 2 {
             return Err(DiscreteError::Length {
                 what: "grid",

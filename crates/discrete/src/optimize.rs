@@ -263,42 +263,15 @@ pub fn minimize(
         step,
         evaluations,
     };
-    let done = |report_x: Vec<f64>, cost, g: &[f64], costs, iterations, evaluations, t| {
-        Ok(MinimizeReport {
-            x: report_x,
-            cost,
-            grad_norm: norm(g),
-            costs,
-            iterations,
-            evaluations,
-            termination: t,
-        })
-    };
-    if callback(&info(0, fx, &g, 0.0, evaluations)).is_break() {
-        return done(x, fx, &g, costs, 0, evaluations, Termination::Stopped);
-    }
-    loop {
+    let termination = 'run: loop {
+        if iteration == 0 && callback(&info(0, fx, &g, 0.0, evaluations)).is_break() {
+            break Termination::Stopped;
+        }
         if norm(&g) <= params.grad_tol * g0 || g0 == 0.0 {
-            return done(
-                x,
-                fx,
-                &g,
-                costs,
-                iteration,
-                evaluations,
-                Termination::GradientTolerance,
-            );
+            break Termination::GradientTolerance;
         }
         if iteration >= params.max_iterations {
-            return done(
-                x,
-                fx,
-                &g,
-                costs,
-                iteration,
-                evaluations,
-                Termination::MaxIterations,
-            );
+            break Termination::MaxIterations;
         }
         let (mut d, mut alpha) = if memory > 0 && !pairs.is_empty() {
             (lbfgs_direction(&g, &pairs), 1.0)
@@ -328,15 +301,7 @@ pub fn minimize(
             }
             alpha *= 0.5;
             if alpha * norm(&d) <= f64::EPSILON * norm(&x).max(f64::MIN_POSITIVE) {
-                return done(
-                    x,
-                    fx,
-                    &g,
-                    costs,
-                    iteration,
-                    evaluations,
-                    Termination::LineSearchFailed,
-                );
+                break 'run Termination::LineSearchFailed;
             }
         };
         iteration += 1;
@@ -361,26 +326,19 @@ pub fn minimize(
         g = g_new;
         costs.push(fx);
         if callback(&info(iteration, fx, &g, alpha, evaluations)).is_break() {
-            return done(
-                x,
-                fx,
-                &g,
-                costs,
-                iteration,
-                evaluations,
-                Termination::Stopped,
-            );
+            break Termination::Stopped;
         }
         if decrease <= params.cost_tol * fx.abs().max(f64::MIN_POSITIVE) {
-            return done(
-                x,
-                fx,
-                &g,
-                costs,
-                iteration,
-                evaluations,
-                Termination::CostStalled,
-            );
+            break Termination::CostStalled;
         }
-    }
+    };
+    Ok(MinimizeReport {
+        grad_norm: norm(&g),
+        x,
+        cost: fx,
+        costs,
+        iterations: iteration,
+        evaluations,
+        termination,
+    })
 }

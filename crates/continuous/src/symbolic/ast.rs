@@ -284,6 +284,23 @@ impl Expr {
         }
     }
 
+    /// An error naming the first free variable outside `allowed`, with `what` the expression is
+    /// ("the data term G may use only t, u").
+    pub fn require_vars(&self, allowed: &[&str], what: &str) -> Result<()> {
+        match self
+            .free_vars()
+            .into_iter()
+            .find(|v| !allowed.contains(&v.as_str()))
+        {
+            Some(v) => Err(ContinuousError::UnknownName {
+                name: v,
+                column: 0,
+                hint: format!("{what} may use only {}", allowed.join(", ")),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the variable `var` occurs.
     pub fn depends_on(&self, var: &str) -> bool {
         match self {

@@ -72,21 +72,6 @@ impl Default for Functional {
     }
 }
 
-fn only_vars(e: &Expr, allowed: &[&str], what: &str) -> Result<()> {
-    match e
-        .free_vars()
-        .into_iter()
-        .find(|v| !allowed.contains(&v.as_str()))
-    {
-        Some(v) => Err(ContinuousError::UnknownName {
-            name: v,
-            column: 0,
-            hint: format!("{what} may use only {}", allowed.join(", ")),
-        }),
-        None => Ok(()),
-    }
-}
-
 /// The symbolic first variation of a [`Functional`]: the data term's $G_u$ and the regulariser's
 /// Euler–Lagrange expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,8 +240,8 @@ impl Functional {
 
     /// Add the data term $\int_D G(t, (h * x)(t))\\,dt$: `h` in `t`, `g` in `t` and `u`.
     pub fn with_data_term(mut self, h: Expr, g: Expr) -> Result<Self> {
-        only_vars(&h, &["t"], "the kernel h")?;
-        only_vars(&g, &["t", U], "the data term G")?;
+        h.require_vars(&["t"], "the kernel h")?;
+        g.require_vars(&["t", U], "the data term G")?;
         let hc = h.compile()?;
         let g = g.simplify();
         let g_u = g.diff(U).simplify();
@@ -278,7 +263,7 @@ impl Functional {
 
     /// Add the regulariser $\int_D L(t, x, x')\\,dt$: `l` in `t`, `x`, `xp`.
     pub fn with_regulariser(mut self, l: Expr) -> Result<Self> {
-        only_vars(&l, &["t", X, XP], "the regulariser L")?;
+        l.require_vars(&["t", X, XP], "the regulariser L")?;
         self.reg = Some(match self.reg.take() {
             Some(prev) => (prev + l).simplify(),
             None => l.simplify(),
@@ -334,7 +319,7 @@ impl Functional {
     }
 
     fn compile_signal(x: &Expr, what: &str) -> Result<CompiledExpr> {
-        only_vars(x, &["t"], what)?;
+        x.require_vars(&["t"], what)?;
         x.compile()
     }
 
@@ -630,7 +615,7 @@ pub struct HessianKernel {
 impl HessianKernel {
     /// The autocorrelation kernel of `h` (an expression in `t`).
     pub fn new(h: &Expr) -> Result<Self> {
-        only_vars(h, &["t"], "the kernel h")?;
+        h.require_vars(&["t"], "the kernel h")?;
         let rh_expr = h.reversed();
         let (closed, path) = match convolve_symbolic(&rh_expr, h) {
             Ok(cf) => {
