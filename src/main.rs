@@ -89,7 +89,8 @@ enum Command {
         #[command(flatten)]
         npy: NpyOut,
     },
-    /// z(t) = (h*x)(t) by adaptive quadrature, with an error estimate.
+    /// z(t) = (h*x)(t): in closed form when h and x belong to a family closed under convolution,
+    /// otherwise by adaptive quadrature with an error estimate.
     Convolve {
         #[command(flatten)]
         args: cmd::continuous::ConvolveArgs,
@@ -124,7 +125,6 @@ enum Command {
         #[command(flatten)]
         npy: NpyOut,
     },
-    /// The whole story of the question, printed and drawn.
     /// A functional J[x] = ∫G(t, (h*x)(t)) dt + ∫L(t, x, x′) dt: its value, its gradient δJ/δx
     /// symbolically and at --s, Hessian-vector products, and a Gateaux check.
     Functional {
@@ -149,6 +149,7 @@ enum Command {
         #[command(flatten)]
         npy: NpyOut,
     },
+    /// The whole story of the question, printed and drawn.
     Demo(cmd::demo::DemoArgs),
 }
 

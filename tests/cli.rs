@@ -773,3 +773,27 @@ fn a_two_sided_kernel_made_of_one_sided_terms_is_integrable() {
         assert!(close(*z, want, 1e-12), "t = {t}: {z} vs {want}");
     }
 }
+
+#[test]
+fn help_describes_every_command() {
+    let out = flipshift(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !help.contains("Arguments of"),
+        "a command without its own description:\n{help}"
+    );
+    for (cmd, words) in [
+        ("demo", "The whole story"),
+        ("functional", "A functional J[x]"),
+        ("hessian-kernel", "least-squares Hessian"),
+        ("deconvolve", "Blur a signal"),
+        ("convolve", "closed form"),
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{cmd} ")))
+            .unwrap_or_else(|| panic!("{cmd} missing from:\n{help}"));
+        assert!(line.contains(words), "{line}");
+    }
+}
