@@ -143,6 +143,9 @@ proptest! {
     fn simplifying_never_changes_a_defined_value(e in tree()) {
         let s = e.simplify();
         for t in POINTS {
+            if singular(&e, t) {
+                continue;
+            }
             let (a, b) = (e.eval_at(t), s.eval_at(t));
             // Simplification may cancel a removable 0/0 (a − a → 0, a/a → 1) or fold constants
             // in another order; a finite value must survive to 1e-9 relative (folding reorders
@@ -150,6 +153,23 @@ proptest! {
             // relative to the largest intermediate, which the tree's size bounds by ~1e3).
             prop_assert!(!a.is_finite() || same(a, b), "{}\n simplified {}\n at t = {}: {} vs {}", e, s, t, a, b);
         }
+    }
+}
+
+/// Whether evaluating `e` at `t` divides by zero, raises zero to a negative power or takes a
+/// logarithm of zero somewhere: IEEE arithmetic then gives ±∞ with a sign taken from a signed
+/// zero (t/(−0) = +∞ for t < 0), which a finite value downstream (tanh(±∞) = ±1) can hide, and
+/// constant folding need not keep the sign of a zero. Such a value is not defined.
+fn singular(e: &Expr, t: f64) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => false,
+        Expr::Neg(a) => singular(a, t),
+        Expr::Call(f, a) => (matches!(f, Func::Log) && a.eval_at(t) == 0.0) || singular(a, t),
+        Expr::Div(a, b) => b.eval_at(t) == 0.0 || singular(a, t) || singular(b, t),
+        Expr::Pow(a, b) => {
+            (a.eval_at(t) == 0.0 && b.eval_at(t) < 0.0) || singular(a, t) || singular(b, t)
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => singular(a, t) || singular(b, t),
     }
 }
 
