@@ -181,6 +181,21 @@ pub(crate) fn richardson_directional(f: &dyn Fn(f64) -> Result<f64>, eps0: f64) 
     Ok((16.0 * r2 - r1) / 15.0)
 }
 
+/// Quadrature of the inner integral of a nested one ($(h*x)(t)$ at each outer node): tighter than
+/// the outer, so that its errors stay below the outer tolerance once integrated.
+pub(crate) const NESTED_INNER: QuadParams = QuadParams {
+    rel_tol: 1e-13,
+    abs_tol: 1e-300,
+    max_subdivisions: 4000,
+};
+
+/// Quadrature of the outer integral of a nested one (a cost, a gradient value).
+pub(crate) const NESTED_OUTER: QuadParams = QuadParams {
+    rel_tol: 1e-11,
+    abs_tol: 1e-300,
+    max_subdivisions: 4000,
+};
+
 /// The least-squares functional $J\[x\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.
 ///
 /// Its gradient is the correlation of $h$ with the residual $r = h*x - y$:
@@ -246,16 +261,8 @@ impl LeastSquares {
             h,
             x,
             y,
-            inner: QuadParams {
-                rel_tol: 1e-13,
-                abs_tol: 1e-300,
-                ..Default::default()
-            },
-            outer: QuadParams {
-                rel_tol: 1e-11,
-                abs_tol: 1e-300,
-                ..Default::default()
-            },
+            inner: NESTED_INNER,
+            outer: NESTED_OUTER,
         }
     }
 

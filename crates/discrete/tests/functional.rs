@@ -321,6 +321,7 @@ fn deconvolution_recovers_the_signal_better_than_the_blurred_data() {
         .sum::<f64>()
         / n)
         .sqrt();
+    // The sample σ of n = 201 draws has a standard error of σ/√(2n) ≈ 0.0005: 0.002 is four.
     assert!((sd - 0.01).abs() < 0.002, "noise σ measured {sd}");
 }
 

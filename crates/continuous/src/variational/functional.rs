@@ -5,7 +5,7 @@
 use crate::closed_form::{ClosedForm, ConvPath, convolve_symbolic};
 use crate::convolution::{ConvOutput, Convolution};
 use crate::error::{ContinuousError, Result};
-use crate::functionals::{GateauxReport, richardson_directional};
+use crate::functionals::{GateauxReport, NESTED_INNER, NESTED_OUTER, richardson_directional};
 use crate::quadrature::{QuadParams, integrate};
 use crate::realfn::{Interval, RealFn};
 use crate::symbolic::{CompiledExpr, Expr};
@@ -225,16 +225,8 @@ impl Functional {
             data: None,
             reg: None,
             domain: Interval::real_line(),
-            inner: QuadParams {
-                rel_tol: 1e-13,
-                abs_tol: 1e-300,
-                ..Default::default()
-            },
-            outer: QuadParams {
-                rel_tol: 1e-11,
-                abs_tol: 1e-300,
-                ..Default::default()
-            },
+            inner: NESTED_INNER,
+            outer: NESTED_OUTER,
         }
     }
 
