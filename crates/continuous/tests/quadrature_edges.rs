@@ -107,6 +107,7 @@ fn an_unreachable_tolerance_reports_the_best_value() {
         rel_tol: 1e-15,
         abs_tol: 0.0,
         max_subdivisions: 10,
+        ..Default::default()
     };
     match integrate(&|t: f64| t.abs().sqrt(), iv(-1.0, 1.0), &[], p) {
         Err(ContinuousError::NoConvergence {

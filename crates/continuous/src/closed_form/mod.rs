@@ -31,9 +31,9 @@ mod piecewise;
 mod poly;
 mod recognise;
 
-use crate::convolution::{ConvOutput, convolve};
+use crate::convolution::{ConvOutput, convolve_lenient};
 use crate::error::{ContinuousError, Result};
-use crate::quadrature::QuadParams;
+use crate::quadrature::{QuadParams, accepts};
 use crate::realfn::{Interval, RealFn};
 use crate::symbolic::Expr;
 use gaussian::GaussTerm;
@@ -174,6 +174,33 @@ impl ClosedForm {
                 let (a, b) = piece.eval(t);
                 (v + a, s + b)
             }),
+        }
+    }
+}
+
+impl ClosedForm {
+    /// The values at `t` with their rounding bounds; the points whose bound misses `params`
+    /// (relative to the value, or absolutely) are listed in [`ConvOutput::unmet`]. A value
+    /// that is zero to within its bound is accepted: its bound is all rounding.
+    pub fn values(&self, t: &[f64], params: QuadParams) -> ConvOutput {
+        let (values, error_estimates): (Vec<f64>, Vec<f64>) =
+            t.iter().map(|&ti| self.eval_with_error(ti)).unzip();
+        let unmet = (0..t.len())
+            .filter(|&i| {
+                !accepts(
+                    values[i],
+                    error_estimates[i],
+                    error_estimates[i],
+                    0.0,
+                    &params,
+                )
+            })
+            .collect();
+        ConvOutput {
+            values,
+            error_estimates,
+            evaluations: 0,
+            unmet,
         }
     }
 }
@@ -320,24 +347,35 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
 /// Which way [`convolve_auto`] computed $h * x$.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConvPath {
-    /// Exactly, by [`convolve_symbolic`], in this family.
+    /// Exactly, by [`convolve_symbolic`], in this family, at every point.
     ClosedForm(Family),
-    /// By quadrature ([`convolve`]), because there was no closed form for this reason.
+    /// By quadrature ([`convolve`](crate::convolve)), because there was no closed form for this
+    /// reason.
     Quadrature(NoClosedForm),
+    /// By the closed form, except at the listed points, where its rounding bound missed the
+    /// tolerance and quadrature did better.
+    Mixed {
+        /// The closed form's family.
+        family: Family,
+        /// Indices of the points computed by quadrature.
+        quadrature: Vec<usize>,
+    },
 }
 
 impl ConvPath {
-    /// Whether the closed form was used.
+    /// Whether the closed form was used at every point.
     pub fn is_closed_form(&self) -> bool {
         matches!(self, ConvPath::ClosedForm(_))
     }
 }
 
-/// $(h*x)(t)$ at each point of `t`: exactly when [`convolve_symbolic`] finds a closed form,
-/// otherwise by quadrature with `params` — and which of the two it was.
+/// $(h*x)(t)$ at each point of `t`: exactly when [`convolve_symbolic`] finds a closed form and
+/// its rounding bound meets `params` there, otherwise by quadrature with `params` — and which
+/// of the two it was. Every value meets the tolerance, or the result is
+/// [`ContinuousError::NoConvergence`] (see [`convolve_auto_lenient`]).
 ///
 /// On the closed-form path the values come from [`ClosedForm::eval_with_error`], the error
-/// estimates are its rounding-level estimates, and `evaluations` is 0.
+/// estimates are its rounding bounds, and `evaluations` counts quadrature's only.
 ///
 /// ```
 /// # use flipshift_continuous::{ConvPath, Expr, Family, QuadParams, convolve_auto};
@@ -356,6 +394,18 @@ pub fn convolve_auto(
     t: &[f64],
     params: QuadParams,
 ) -> Result<(ConvOutput, ConvPath)> {
+    let (out, path) = convolve_auto_lenient(h, x, t, params)?;
+    Ok((out.require_converged()?, path))
+}
+
+/// [`convolve_auto`] at every point, also where neither way met the tolerance: those points are
+/// listed in [`ConvOutput::unmet`] with the better of the two values and its bound.
+pub fn convolve_auto_lenient(
+    h: &Expr,
+    x: &Expr,
+    t: &[f64],
+    params: QuadParams,
+) -> Result<(ConvOutput, ConvPath)> {
     if t.is_empty() {
         return Err(ContinuousError::Empty {
             what: "convolution grid".into(),
@@ -367,22 +417,46 @@ pub fn convolve_auto(
             value: *v,
         });
     }
-    match convolve_symbolic(h, x) {
-        Ok(cf) => {
-            let (values, error_estimates) = t.iter().map(|&ti| cf.eval_with_error(ti)).unzip();
-            Ok((
-                ConvOutput {
-                    values,
-                    error_estimates,
-                    evaluations: 0,
-                },
-                ConvPath::ClosedForm(cf.family()),
-            ))
-        }
+    let cf = match convolve_symbolic(h, x) {
+        Ok(cf) => cf,
         Err(why) => {
             let (hc, xc) = (h.compile()?, x.compile()?);
-            let out = convolve(&hc, &xc, t, params)?;
-            Ok((out, ConvPath::Quadrature(why)))
+            let out = convolve_lenient(&hc, &xc, t, params)?;
+            return Ok((out, ConvPath::Quadrature(why)));
+        }
+    };
+    let exact = cf.values(t, params);
+    let missed = exact.unmet;
+    let (mut values, mut error_estimates) = (exact.values, exact.error_estimates);
+    let mut out = ConvOutput::default();
+    let mut quadrature = Vec::new();
+    if !missed.is_empty() {
+        let (hc, xc) = (h.compile()?, x.compile()?);
+        let tq: Vec<f64> = missed.iter().map(|&i| t[i]).collect();
+        let q = convolve_lenient(&hc, &xc, &tq, params)?;
+        out.evaluations = q.evaluations;
+        for (k, &i) in missed.iter().enumerate() {
+            if q.error_estimates[k] < error_estimates[i] {
+                values[i] = q.values[k];
+                error_estimates[i] = q.error_estimates[k];
+                quadrature.push(i);
+                if q.unmet.contains(&k) {
+                    out.unmet.push(i);
+                }
+            } else {
+                out.unmet.push(i);
+            }
         }
     }
+    out.values = values;
+    out.error_estimates = error_estimates;
+    let path = if quadrature.is_empty() {
+        ConvPath::ClosedForm(cf.family())
+    } else {
+        ConvPath::Mixed {
+            family: cf.family(),
+            quadrature,
+        }
+    };
+    Ok((out, path))
 }
