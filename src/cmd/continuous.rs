@@ -154,7 +154,7 @@ fn quad_params(tol: &str, max_evals: &str) -> Result<c::QuadParams, CliError> {
         ));
     }
     let evals = parse_number("--max-evals", max_evals)?;
-    if !(evals >= 60.0 && evals <= 1e12 && evals.fract() == 0.0) {
+    if !((60.0..=1e12).contains(&evals) && evals.fract() == 0.0) {
         return Err(CliError::arg(
             "--max-evals",
             format!("must be a whole number from 60 to 1e12, got {max_evals}"),

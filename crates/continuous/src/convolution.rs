@@ -138,17 +138,17 @@ fn product_integral(
     }
     let features = product_features(a.features(), b.features().mapped(c, sigma));
     const U: f64 = 0.5 * f64::EPSILON;
+    let (sa, sb_) = (a.support(), sb);
     let f = |tau: f64| {
-        let (va, ea) = a.eval_with_error(tau, 0.0);
-        if va == 0.0 && ea == 0.0 {
+        // Outside either support the product is exactly zero, whatever the other factor's
+        // formula gives there (∞·0 is not a value of the product); inside, 0·∞ stays NaN.
+        let u = c + sigma * tau;
+        if !sa.contains(tau) || !sb_.contains(u) {
             return (0.0, 0.0);
         }
-        let u = c + sigma * tau;
+        let (va, ea) = a.eval_with_error(tau, 0.0);
         let (vb, eb) = b.eval_with_error(u, U * u.abs());
-        if vb.is_nan() || va.is_nan() {
-            return (f64::NAN, 0.0);
-        }
-        let v = if va == 0.0 || vb == 0.0 { 0.0 } else { va * vb };
+        let v = va * vb;
         let e = if ea == 0.0 { 0.0 } else { vb.abs() * ea }
             + if eb == 0.0 { 0.0 } else { va.abs() * eb }
             + U * v.abs();

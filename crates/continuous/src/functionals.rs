@@ -184,7 +184,7 @@ pub(crate) fn richardson_directional(f: &dyn Fn(f64) -> Result<f64>, eps0: f64) 
 /// Quadrature of the inner integral of a nested one ($(h*x)(t)$ at each outer node): tighter than
 /// the outer, so that its errors stay below the outer tolerance once integrated.
 pub(crate) const NESTED_INNER: QuadParams = QuadParams {
-    rel_tol: 1e-13,
+    rel_tol: 1e-12,
     abs_tol: 1e-300,
     max_subdivisions: 4000,
     max_evaluations: 500_000,

@@ -25,8 +25,10 @@
 //! anchored at a breakpoint (or a Gaussian's centre), so it evaluates to a few ulps relative
 //! away from breakpoints; see [`ClosedForm`].
 
+mod ball;
 mod emit;
 mod gaussian;
+mod operand;
 mod piecewise;
 mod poly;
 mod recognise;
@@ -36,9 +38,9 @@ use crate::error::{ContinuousError, Result};
 use crate::quadrature::{QuadParams, accepts};
 use crate::realfn::{Interval, RealFn};
 use crate::symbolic::Expr;
-use gaussian::GaussTerm;
-use piecewise::OutPiece;
-use recognise::{Kind, Reject};
+use ball::Ball;
+use operand::{GaussTerm, Kind, Reject};
+use piecewise::{OutPiece, Purpose};
 
 /// A family of kernels closed under convolution, whose convolutions are computed exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,15 +135,25 @@ enum Repr {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedForm {
     expr: Expr,
+    stable: Expr,
     family: Family,
     repr: Repr,
-    max_degree: usize,
 }
 
 impl ClosedForm {
-    /// The result as an expression in `t`.
+    /// The result as an expression in `t`, in the family's own form (partial fractions,
+    /// $1 - e^{-(t + 1/2)}$): the form to read, print and differentiate. Evaluated in floating
+    /// point it can cancel next to breakpoints; evaluate through [`RealFn`] or
+    /// [`ClosedForm::eval_with_error`], or compile [`ClosedForm::stable_expr`].
     pub fn expr(&self) -> &Expr {
         &self.expr
+    }
+
+    /// The same function written for evaluation in floating point: where partial fractions
+    /// would cancel (an overlap short against the reciprocal difference of two rates), the
+    /// exponential is summed as a Taylor series of positive terms instead. Longer to read.
+    pub fn stable_expr(&self) -> &Expr {
+        &self.stable
     }
 
     /// The result as an expression in `t`, by value.
@@ -162,18 +174,37 @@ impl ClosedForm {
     /// magnitudes of the sums that made each one, which is large where partial fractions
     /// cancel), of Horner's rule, and of the exponential's argument.
     pub fn eval_with_error(&self, t: f64) -> (f64, f64) {
+        self.eval_ball(t).value_and_bound()
+    }
+
+    /// The value at `t` as a ball: the exact convolution of the operands as written lies
+    /// within its radius.
+    fn eval_ball(&self, t: f64) -> Ball {
         match &self.repr {
-            Repr::Gaussian(g) => {
-                let (v, s) = g.iter().fold((0.0, 0.0), |(v, s), term| {
-                    let (a, b) = term.eval(t);
-                    (v + a, s + b)
+            Repr::Gaussian(g) => g.iter().fold(Ball::ZERO, |acc, term| acc + term.eval(t)),
+            Repr::Pieces(p) => {
+                let v = p.iter().fold(Ball::ZERO, |acc, piece| acc + piece.eval(t));
+                // Where t lies within the uncertainty of a breakpoint, it may belong to either
+                // side: the bound covers every assignment (the result is continuous, so they
+                // differ little, but they are not the same numbers). Beyond the support's own
+                // uncertain ends, 0 is one of them.
+                let near = |b: &Ball| b.r > 0.0 && (b.m - ball::Dd::new(t)).hi.abs() <= b.r;
+                if !p.iter().any(|o| near(&o.lo) || near(&o.hi)) {
+                    return v;
+                }
+                let mut spread = 0.0f64;
+                for o in p.iter().filter(|o| o.may_contain(t)) {
+                    spread = spread.max((o.formula(t) - v).mag());
+                }
+                let outer = p.iter().any(|o| {
+                    (near(&o.lo) && !p.iter().any(|q| q.hi == o.lo))
+                        || (near(&o.hi) && !p.iter().any(|q| q.lo == o.hi))
                 });
-                (v, 64.0 * (self.max_degree + 1) as f64 * f64::EPSILON * s)
+                if outer {
+                    spread = spread.max(v.mag());
+                }
+                Ball::from_dd(v.m, v.r + spread)
             }
-            Repr::Pieces(p) => p.iter().fold((0.0, 0.0), |(v, s), piece| {
-                let (a, b) = piece.eval(t);
-                (v + a, s + b)
-            }),
         }
     }
 }
@@ -214,8 +245,8 @@ impl RealFn for ClosedForm {
         match &self.repr {
             Repr::Gaussian(g) if !g.is_empty() => Interval::real_line(),
             Repr::Pieces(p) if !p.is_empty() => {
-                let lo = p.iter().fold(f64::INFINITY, |m, o| m.min(o.lo));
-                let hi = p.iter().fold(f64::NEG_INFINITY, |m, o| m.max(o.hi));
+                let lo = p.iter().fold(f64::INFINITY, |m, o| m.min(o.lo.mid()));
+                let hi = p.iter().fold(f64::NEG_INFINITY, |m, o| m.max(o.hi.mid()));
                 Interval::new(lo, hi).unwrap_or(Interval::real_line())
             }
             // Identically zero: any tiny interval (as `Expr::support` does).
@@ -226,7 +257,7 @@ impl RealFn for ClosedForm {
     fn breakpoints(&self) -> Vec<f64> {
         let mut out: Vec<f64> = match &self.repr {
             Repr::Gaussian(_) => Vec::new(),
-            Repr::Pieces(p) => p.iter().flat_map(|o| [o.lo, o.hi]).collect(),
+            Repr::Pieces(p) => p.iter().flat_map(|o| [o.lo.mid(), o.hi.mid()]).collect(),
         };
         out.retain(|v| v.is_finite());
         out.sort_by(f64::total_cmp);
@@ -238,22 +269,12 @@ impl RealFn for ClosedForm {
 fn family_of(kind: &Kind) -> Option<Family> {
     match kind {
         Kind::Gaussian(_) => Some(Family::Gaussian),
-        Kind::Pieces(p) if p.iter().any(|x| x.rate != 0.0) => Some(Family::PiecewiseExponential),
+        Kind::Pieces(p) if p.iter().any(|x| x.rate.mid() != 0.0) => {
+            Some(Family::PiecewiseExponential)
+        }
         Kind::Pieces(_) => Some(Family::PiecewisePolynomial),
         Kind::Zero | Kind::Mixed => None,
     }
-}
-
-fn degree_of(repr: &Repr) -> usize {
-    match repr {
-        Repr::Gaussian(g) => g.iter().map(|x| x.poly.len()).max().unwrap_or(1),
-        Repr::Pieces(p) => p
-            .iter()
-            .flat_map(|o| o.terms.iter().map(|t| t.poly.len()))
-            .max()
-            .unwrap_or(1),
-    }
-    .saturating_sub(1)
 }
 
 /// The exact convolution $(h*x)(t) = \int h(t-\tau)\\, x(\tau)\\, d\tau$ of two expressions in
@@ -313,7 +334,8 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
                 }
                 _ => Family::PiecewiseExponential,
             };
-            let pieces = piecewise::convolve(a, b).map_err(|r| reason("h*x", r))?;
+            let pieces =
+                piecewise::convolve(a, b, Purpose::Evaluate).map_err(|r| reason("h*x", r))?;
             (Repr::Pieces(pieces), family)
         }
         (a, b) => {
@@ -332,14 +354,25 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
     if !finite {
         return Err(NoClosedForm::NonFinite { operand: "h*x" });
     }
-    let expr = match &repr {
+    // The printed form is the family's own: partial fractions throughout (the series that
+    // keeps evaluation accurate next to breakpoints is not shown).
+    let stable = match &repr {
         Repr::Gaussian(g) => gaussian::to_expr(g),
-        Repr::Pieces(p) => piecewise::to_expr(p),
+        Repr::Pieces(p) => piecewise::to_expr(p, Purpose::Evaluate),
+    };
+    let expr = match (&repr, &kh, &kx) {
+        (Repr::Gaussian(g), ..) => gaussian::to_expr(g),
+        (Repr::Pieces(_), Kind::Pieces(a), Kind::Pieces(b)) => {
+            let shown =
+                piecewise::convolve(a, b, Purpose::Display).map_err(|r| reason("h*x", r))?;
+            piecewise::to_expr(&shown, Purpose::Display)
+        }
+        (Repr::Pieces(p), ..) => piecewise::to_expr(p, Purpose::Display),
     };
     Ok(ClosedForm {
         expr,
+        stable,
         family,
-        max_degree: degree_of(&repr),
         repr,
     })
 }

@@ -52,13 +52,14 @@ pub struct QuadParams {
 }
 
 impl Default for QuadParams {
-    /// Relative accuracy 1e-13 with no absolute floor: a tiny value (a far tail) is computed to
+    /// Relative accuracy 1e-12 with no absolute floor: a tiny value (a far tail) is computed to
     /// the same relative accuracy as a large one, and cancelling integrals stop at the rounding
-    /// level $64\varepsilon\int|f|$ instead.
+    /// level $64\varepsilon\int|f|$ instead. (The bound counts every sample's rounding, a few
+    /// tens of ulps of the value: 1e-12 leaves the truncation room to meet it.)
     fn default() -> Self {
         Self {
             abs_tol: 0.0,
-            rel_tol: 1e-13,
+            rel_tol: 1e-12,
             max_subdivisions: 4000,
             max_evaluations: 500_000,
         }
@@ -86,10 +87,12 @@ pub struct QuadInfo {
 }
 
 /// Whether a value with error bound `err`, of which `rounding` is rounding, meets the
-/// tolerance: `err` within `rel_tol`·|value|, `abs_tol` or the rounding level $64\varepsilon
-/// \int|f|$; or the value is zero to within what double precision resolves of the integrand
-/// (|value| ≤ `err` with truncation already below rounding), where a relative tolerance has
-/// no meaning and the honest answer is the value with its bound.
+/// tolerance: `err` within `rel_tol`·|value| or `abs_tol`; or, for an integral that cancels,
+/// within its rounding level $64\varepsilon(\int|f| - |\int f|)$ (no floating-point sum of
+/// the integrand resolves more; `rounding_level` is $64\varepsilon\int|f|$); or the value is
+/// zero to within what double precision resolves of the integrand (|value| ≤ `err` with
+/// truncation already below rounding), where a relative tolerance has no meaning and the honest
+/// answer is the value with its bound.
 pub(crate) fn accepts(
     value: f64,
     err: f64,
@@ -97,11 +100,13 @@ pub(crate) fn accepts(
     rounding_level: f64,
     params: &QuadParams,
 ) -> bool {
+    let cancelled = (rounding_level - 64.0 * EPS * value.abs()).max(0.0);
     let target = params
         .abs_tol
         .max(params.rel_tol * value.abs())
-        .max(rounding_level);
-    err <= target || (value.abs() <= err && err - rounding <= rounding)
+        .max(cancelled);
+    // Below 1e-300 nothing is left to resolve in double precision.
+    err <= target || err < 1e-300 || (value.abs() <= err && err - rounding <= rounding)
 }
 
 /// An integrand together with what it knows about itself: the fuller input of
@@ -273,10 +278,6 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
         let round: f64 = all().map(|p| p.r.round).sum::<f64>() + EPS * total.abs();
         let mass: f64 = all().map(|p| p.r.mass).sum();
         let rounding_level = 64.0 * EPS * mass;
-        let target = params
-            .abs_tol
-            .max(params.rel_tol * total.abs())
-            .max(rounding_level);
         let info = |converged: bool, evals: usize, n: usize| QuadInfo {
             error_estimate: trunc + round,
             rounding_error: round,
@@ -286,9 +287,13 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
             converged,
         };
         let n = heap.len() + fixed.len();
-        if trunc + round <= target {
+        if accepts(total, trunc + round, round, rounding_level, &params) {
             return Ok((total, info(true, s.evals, n)));
         }
+        let target = params
+            .abs_tol
+            .max(params.rel_tol * total.abs())
+            .max((rounding_level - 64.0 * EPS * total.abs()).max(0.0));
         // Only truncation shrinks under refinement: once it is below the samples' own
         // rounding, no partition can do better.
         if trunc <= 0.25 * round || heap.is_empty() {
@@ -340,10 +345,7 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
                 if let Some(r) = rules::tanh_sinh(&mut g, piece.a, piece.b, goal)?
                     && r.trunc + r.round < held
                 {
-                    heap = heap
-                        .into_iter()
-                        .filter(|p| p.piece != worst.piece)
-                        .collect();
+                    heap.retain(|p| p.piece != worst.piece);
                     fixed.push(Panel {
                         piece: worst.piece,
                         a: piece.a,
