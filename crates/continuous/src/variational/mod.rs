@@ -9,9 +9,12 @@
 use crate::error::Result;
 use crate::symbolic::Expr;
 
+mod chebyshev;
+mod extremal;
 mod functional;
 pub mod losses;
 
+pub use extremal::{Boundary, Extremal, ExtremalParams, ExtremalSolution};
 pub use functional::{Functional, GradientForm, HessianKernel};
 
 /// The variable standing for the path $x(t)$.
