@@ -61,6 +61,19 @@ pub enum DiscreteError {
     /// An FFT library failure (a length mismatch inside the library; not expected).
     #[error("fft failed: {0}")]
     Fft(String),
+    /// The direct method found no stationary point (Newton diverged or stalled), or one that is
+    /// not a minimum of the discretised functional; the best iterate is kept.
+    #[error(
+        "no extremal found by the direct method: {reason}; best iterate's Euler–Lagrange residual {residual:e}"
+    )]
+    NoExtremal {
+        /// What happened.
+        reason: String,
+        /// $\max|E|$ of the best iterate.
+        residual: f64,
+        /// The best iterate.
+        best: Box<crate::extremal::DirectSolution>,
+    },
     /// An error from the continuous side (sampling, quadrature).
     #[error(transparent)]
     Continuous(#[from] ContinuousError),

@@ -27,6 +27,7 @@ mod bridge;
 mod convolution;
 mod direct_sum;
 mod error;
+mod extremal;
 mod fourier;
 mod functional;
 mod normal;
@@ -37,6 +38,7 @@ mod toeplitz;
 pub use bridge::*;
 pub use convolution::{Method, Mode, convolve, correlate};
 pub use error::DiscreteError;
+pub use extremal::{DirectLevels, DirectMethod, DirectSolution};
 pub use functional::DiscreteFunctional;
 pub use normal::{
     SolveInfo, SolveMethod, autocorrelation, ls_cost, ls_gradient, ls_residual, solve_normal,

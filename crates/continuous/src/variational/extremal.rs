@@ -371,63 +371,72 @@ impl Extremal {
         Ok(())
     }
 
-    /// The default starting path: the straight line between the boundary values (a constant
-    /// when an end is free), plus, under constraints, a parabolic bump sized to meet the first
-    /// one.
-    fn initial_guess(&self, cheb: &Cheb, g0: Option<&Term>) -> Result<Vec<f64>> {
+    /// The starting path of Newton's method at the points `t`: the guess given with
+    /// [`Extremal::with_guess`], or the straight line between the boundary values (a constant
+    /// when an end is free) plus, under constraints, the parabolic bump that meets the first
+    /// one (so that the constraint's linearisation is not zero).
+    pub fn starting_path(&self, t: &[f64]) -> Result<Vec<f64>> {
         let (a, b) = (self.interval.a(), self.interval.b());
         if let Some(x0) = &self.guess {
             let xc = x0.compile()?;
-            let v: Vec<f64> = cheb.t.iter().map(|&t| xc.eval_formula(t)).collect();
+            let v: Vec<f64> = t.iter().map(|&t| xc.eval_formula(t)).collect();
             if let Some(bad) = v.iter().position(|v| !v.is_finite()) {
                 return Err(ContinuousError::NotDefined {
                     what: format!("the initial guess {}", x0.to_unicode()),
-                    t: cheb.t[bad],
+                    t: t[bad],
                     value: v[bad],
                 });
             }
             return Ok(v);
         }
-        let (va, vb) = match (self.left, self.right) {
+        let c = match self.constraints.first() {
+            Some((g, target)) => self.bump_size(&Term::new(g), *target),
+            None => 0.0,
+        };
+        let (va, vb) = self.end_values();
+        Ok(t.iter()
+            .map(|&t| {
+                va + (vb - va) * (t - a) / (b - a)
+                    + c * 4.0 * (t - a) * (b - t) / ((b - a) * (b - a))
+            })
+            .collect())
+    }
+
+    fn end_values(&self) -> (f64, f64) {
+        match (self.left, self.right) {
             (Boundary::Value(u), Boundary::Value(v)) => (u, v),
             (Boundary::Value(u), Boundary::Free) => (u, u),
             (Boundary::Free, Boundary::Value(v)) => (v, v),
             (Boundary::Free, Boundary::Free) => (0.0, 0.0),
-        };
-        let line: Vec<f64> = cheb
-            .t
-            .iter()
-            .map(|&t| va + (vb - va) * (t - a) / (b - a))
-            .collect();
-        let Some(g) = g0 else {
-            return Ok(line);
-        };
-        let target = self.constraints[0].1;
-        let bump = |c: f64| -> Vec<f64> {
-            line.iter()
-                .zip(&cheb.t)
-                .map(|(l, &t)| l + c * 4.0 * (t - a) * (b - t) / ((b - a) * (b - a)))
-                .collect()
-        };
+        }
+    }
+
+    /// The height of the smallest upward parabolic bump on the boundary line that meets the
+    /// constraint $\int g = C$, else a quarter of the interval's length.
+    fn bump_size(&self, g: &Term, target: f64) -> f64 {
+        let (a, b) = (self.interval.a(), self.interval.b());
+        let cheb = Cheb::new(a, b, 32);
+        let (va, vb) = self.end_values();
         let miss = |c: f64| -> f64 {
-            let x = bump(c);
+            let x: Vec<f64> = cheb
+                .t
+                .iter()
+                .map(|&t| {
+                    va + (vb - va) * (t - a) / (b - a)
+                        + c * 4.0 * (t - a) * (b - t) / ((b - a) * (b - a))
+                })
+                .collect();
             let xp = cheb.diff(&x);
             let vals: Vec<f64> = (0..x.len())
                 .map(|j| ev(&g.value.f, cheb.t[j], x[j], xp[j], 0.0))
                 .collect();
             cheb.integrate(&vals) - target
         };
-        // The smallest upward bump that meets the constraint (a root of the miss), else a
-        // modest one so that the constraint's linearisation is not zero.
         let width = b - a;
-        let mut best = (0.25 * width, f64::INFINITY);
         let mut prev = (0.0, miss(0.0));
         for i in 1..=40 {
             let c = width * 0.05 * f64::from(i);
             let m = miss(c);
-            if m.is_finite() && m.abs() < best.1 {
-                best = (c, m.abs());
-            }
             if prev.1.is_finite() && m.is_finite() && prev.1 * m <= 0.0 {
                 let (mut lo, mut hi) = (prev.0, c);
                 let flo = prev.1;
@@ -439,13 +448,12 @@ impl Extremal {
                         hi = mid;
                     }
                 }
-                best = (0.5 * (lo + hi), 0.0);
-                break;
+                let c = 0.5 * (lo + hi);
+                return if c == 0.0 { 0.25 * width } else { c };
             }
             prev = (c, m);
         }
-        let c = if best.0 == 0.0 { 0.25 * width } else { best.0 };
-        Ok(bump(c))
+        0.25 * width
     }
 
     fn data_on_grid(
@@ -812,7 +820,7 @@ impl Extremal {
         let (a, b) = (self.interval.a(), self.interval.b());
         let mut n = p.initial_points;
         let mut cheb = Cheb::new(a, b, n);
-        let mut x = self.initial_guess(&cheb, gs.first())?;
+        let mut x = self.starting_path(&cheb.t)?;
         let mut data = self.grid_data(kernel.as_ref(), &cheb)?;
         let mut mu = self.initial_multipliers(terms, &cheb, data.as_ref(), &x);
         let mut total_iterations = 0;
