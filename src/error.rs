@@ -6,8 +6,8 @@ use std::path::Path;
 
 /// Everything a command can fail with.
 ///
-/// Bad input exits with status 2; an integral that could not reach `--tol` exits with status 1
-/// after printing its best value.
+/// Bad input exits with status 2; an integral that could not reach `--tol`, or an extremal that
+/// was not found, exits with status 1 after printing its best value.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// An option's value is malformed or out of range.
@@ -43,6 +43,14 @@ pub enum CliError {
     /// An error from the discrete engine.
     #[error("{0}")]
     Discrete(#[from] DiscreteError),
+    /// A search that found nothing (an extremal): exit status 1, the best attempt printed.
+    #[error("{message}")]
+    NotFound {
+        /// What happened and what to change.
+        message: String,
+        /// The result object of the best attempt (printed with an `"error"` field).
+        output: Option<Box<crate::output::Output>>,
+    },
     /// A result that is not finite (never printed as a number).
     #[error("the result is not finite ({what} = {value}); check the inputs' scale and domain")]
     NonFiniteResult {
@@ -79,13 +87,15 @@ impl CliError {
         }
     }
 
-    /// The exit status this error earns: 1 when a tolerance could not be met, 2 otherwise.
+    /// The exit status this error earns: 1 when a tolerance could not be met or a search found
+    /// nothing, 2 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Continuous {
                 source: ContinuousError::NoConvergence { .. },
                 ..
-            } => 1,
+            }
+            | CliError::NotFound { .. } => 1,
             _ => 2,
         }
     }

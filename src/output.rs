@@ -73,6 +73,14 @@ impl Output {
         Value::Object(self.json.clone()).to_string()
     }
 
+    /// The JSON object with an `"error"` field holding `message` (a result that failed, printed
+    /// with its best values).
+    pub fn to_json_with_error(&self, message: &str) -> String {
+        let mut json = self.json.clone();
+        json.insert("error".into(), json!(message));
+        Value::Object(json).to_string()
+    }
+
     /// Shape and data for `--out`.
     pub fn npy(&self) -> Option<(&[usize], &[f64])> {
         self.npy.as_ref().map(|(s, d)| (s.as_slice(), d.as_slice()))
