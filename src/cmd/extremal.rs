@@ -207,7 +207,7 @@ pub fn extremal(a: &ExtremalArgs) -> Result<Output, CliError> {
             ));
         }
     };
-    if !(lo < hi) {
+    if lo >= hi {
         return Err(CliError::arg(
             "--interval",
             format!("need a < b, got [{}, {}]", fmt_num(lo), fmt_num(hi)),
