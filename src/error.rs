@@ -1,13 +1,14 @@
 //! The command line's error type: what went wrong, where, and which exit status it earns.
 
+use crate::output::Output;
 use flipshift_continuous::ContinuousError;
 use flipshift_discrete::DiscreteError;
 use std::path::Path;
 
 /// Everything a command can fail with.
 ///
-/// Bad input exits with status 2; an integral that could not reach `--tol`, or an extremal that
-/// was not found, exits with status 1 after printing its best value.
+/// Bad input exits with status 2; an integral that could not reach `--tol` exits with status 1
+/// after printing its best value.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// An option's value is malformed or out of range.
@@ -43,13 +44,14 @@ pub enum CliError {
     /// An error from the discrete engine.
     #[error("{0}")]
     Discrete(#[from] DiscreteError),
-    /// A search that found nothing (an extremal): exit status 1, the best attempt printed.
+    /// A result that was computed but misses the requested accuracy somewhere (exit 1): the
+    /// whole result with its best values and estimates, and what to change.
     #[error("{message}")]
-    NotFound {
-        /// What happened and what to change.
+    Unmet {
+        /// What was missed, where, and which option to change.
         message: String,
-        /// The result object of the best attempt (printed with an `"error"` field).
-        output: Option<Box<crate::output::Output>>,
+        /// The result as far as it got: printed in full (with an `"error"` field in JSON).
+        output: Box<Output>,
     },
     /// A result that is not finite (never printed as a number).
     #[error("the result is not finite ({what} = {value}); check the inputs' scale and domain")]
@@ -87,15 +89,14 @@ impl CliError {
         }
     }
 
-    /// The exit status this error earns: 1 when a tolerance could not be met or a search found
-    /// nothing, 2 otherwise.
+    /// The exit status this error earns: 1 when a tolerance could not be met, 2 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Continuous {
                 source: ContinuousError::NoConvergence { .. },
                 ..
             }
-            | CliError::NotFound { .. } => 1,
+            | CliError::Unmet { .. } => 1,
             _ => 2,
         }
     }

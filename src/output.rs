@@ -5,7 +5,7 @@ use crate::error::CliError;
 use serde_json::{Map, Value, json};
 
 /// A command's result, ready to print in either format.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Output {
     json: Map<String, Value>,
     /// The text shown to people.
@@ -71,14 +71,6 @@ impl Output {
     /// The JSON object.
     pub fn to_json(&self) -> String {
         Value::Object(self.json.clone()).to_string()
-    }
-
-    /// The JSON object with an `"error"` field holding `message` (a result that failed, printed
-    /// with its best values).
-    pub fn to_json_with_error(&self, message: &str) -> String {
-        let mut json = self.json.clone();
-        json.insert("error".into(), json!(message));
-        Value::Object(json).to_string()
     }
 
     /// Shape and data for `--out`.

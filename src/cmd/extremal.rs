@@ -397,8 +397,19 @@ pub fn extremal(a: &ExtremalArgs) -> Result<Output, CliError> {
                 "no extremal found: {reason}; best iterate's Euler–Lagrange residual {}; try --guess, a larger --n, or another method",
                 fmt_num(report.residual)
             );
-            let output = build(&report).ok().map(Box::new);
-            Err(CliError::NotFound { message, output })
+            // A best iterate with non-finite values cannot be printed as numbers: then only
+            // what the method and N were.
+            let output = match build(&report) {
+                Ok(out) => out,
+                Err(_) => Output::vector("extremal", &[])?
+                    .field("method", json!(report.method))
+                    .field("n", json!(report.n))
+                    .field("residual", json!(null)),
+            };
+            Err(CliError::Unmet {
+                message,
+                output: Box::new(output),
+            })
         }
     }
 }
