@@ -185,13 +185,13 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
                 (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5))
             }
         };
-        let phi = losses::bump(centre, half).context("--bump")?;
+        let phi = c::Bump::new(centre, half).context("--bump")?;
         let r = j
             .gateaux_check(&x, &phi, 0.02 * half)
             .context("Gateaux check")?;
         text.push_str(&format!(
             "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
-            phi.to_unicode(),
+            phi.expr().to_unicode(),
             fmt_num(r.directional),
             fmt_num(r.inner_product),
             r.rel_discrepancy

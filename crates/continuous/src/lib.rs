@@ -17,8 +17,8 @@
 mod closed_form;
 mod convolution;
 mod error;
-mod functionals;
 mod operators;
+mod point_eval;
 mod quadrature;
 mod realfn;
 mod special;
@@ -30,11 +30,8 @@ pub use closed_form::{
 };
 pub use convolution::{ConvOutput, Convolution, convolve, correlate};
 pub use error::{ContinuousError, Result};
-pub use functionals::{
-    Bump, GateauxReport, LeastSquares, PointEval, gateaux_check, point_eval_derivative,
-    point_eval_derivative_in_t,
-};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
+pub use point_eval::{PointEval, point_eval_derivative, point_eval_derivative_in_t};
 pub use quadrature::{QuadInfo, QuadParams, integrate, integrate_fn};
 pub use realfn::{FnWithSupport, Interval, RealFn, SharedFn};
 pub use special::{erf, erfc, sinc};

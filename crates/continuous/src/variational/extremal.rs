@@ -224,6 +224,18 @@ impl ExtremalSolution {
     }
 }
 
+impl ExtremalSolution {
+    /// $x''(t)$ on $[a, b]$.
+    pub fn second_derivative_at(&self, t: f64) -> f64 {
+        if !self.interval.contains(t) {
+            return f64::NAN;
+        }
+        let (a, b) = (self.interval.a(), self.interval.b());
+        let d1 = derivative_coefficients(&self.coefficients, a, b);
+        clenshaw(&derivative_coefficients(&d1, a, b), a, b, t)
+    }
+}
+
 impl RealFn for ExtremalSolution {
     fn eval(&self, t: f64) -> f64 {
         if self.interval.contains(t) {

@@ -4,7 +4,7 @@
 use super::sample::{Grid, Rule, sample};
 use crate::{DiscreteError, Method, Mode, convolve as dconvolve, correlate as dcorrelate};
 use flipshift_continuous::{
-    ContinuousError, FnWithSupport, Interval, LeastSquares, QuadParams, RealFn, SharedFn,
+    ContinuousError, FnWithSupport, Functional, Interval, QuadParams, RealFn, SharedFn,
     convolve as cconvolve, correlate as ccorrelate,
 };
 use std::sync::Arc;
@@ -363,8 +363,8 @@ pub fn check_agreement(
         coarse,
         params.points.min(11),
     );
-    let ls = LeastSquares::new(h.clone(), x.clone(), y.clone());
-    let g_ref = ls.gradient(&s_grad)?;
+    let ls = Functional::least_squares(h.clone(), y.clone())?;
+    let g_ref = ls.gradient(&x, &s_grad)?;
     let lags = comparison_points(hl - hr, hr - hl, 0.0, coarse, params.points);
     let a_ref = ccorrelate(&*h, &*h, &lags, quad)?;
 
