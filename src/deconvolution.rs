@@ -6,7 +6,7 @@
 use flipshift_continuous::{Expr, QuadParams, convolve as cconvolve, losses};
 use flipshift_discrete::{
     DiscreteError, DiscreteFunctional, Grid, IterInfo, MinimizeParams, MinimizeReport, Optimizer,
-    Rule, minimize, sample,
+    Rule, minimize_observed, sample,
 };
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -231,7 +231,7 @@ pub fn deconvolution(
             .with_data_samples(&h, h_start, losses::least_squares(&Expr::var("y"))?, &y)?
             .with_regulariser(reg.expr()?)?;
         let name = reg.name();
-        let report = minimize(&f, &vec![0.0; n], &setup.minimize, &mut |info| {
+        let report = minimize_observed(&f, &vec![0.0; n], &setup.minimize, &mut |info| {
             progress(name, info)
         })?;
         let rel = rel_error(&report.x, &truth);

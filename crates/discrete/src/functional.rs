@@ -18,6 +18,9 @@ struct Data {
     g_uu: Expr,
     /// Sampled data $y_k$ on the z grid, bound to the variable `y` of $G$.
     y: Option<Vec<f64>>,
+    /// Quadrature weights of the z grid's points relative to $\Delta$ (1 inside the domain, ½
+    /// on its ends, 0 outside); `None` for the whole line.
+    weights: Option<Vec<f64>>,
 }
 
 /// $L$ with its first and second partial derivatives in $x$ and $x'$.
@@ -130,7 +133,41 @@ impl DiscreteFunctional {
             g_u,
             g_uu,
             y,
+            weights: None,
         });
+        Ok(self)
+    }
+
+    /// Integrate the data term over $[a, b]$ only: the trapezoidal weights of the z grid's points
+    /// there (½ on an end that is a grid point), none outside.
+    pub fn with_data_window(mut self, a: f64, b: f64) -> Result<Self, DiscreteError> {
+        let zg = self.z_grid().ok_or(DiscreteError::InvalidParameter {
+            what: "data window",
+            reason: "there is no data term to restrict".into(),
+        })?;
+        if !(a < b) {
+            return Err(DiscreteError::InvalidParameter {
+                what: "data window",
+                reason: format!("need a < b, got [{a}, {b}]"),
+            });
+        }
+        let tol = 1e-9 * zg.dt();
+        let weights = zg
+            .points()
+            .into_iter()
+            .map(|t| {
+                if (t - a).abs() <= tol || (t - b).abs() <= tol {
+                    0.5
+                } else if t > a && t < b {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        if let Some(d) = self.data.as_mut() {
+            d.weights = Some(weights);
+        }
         Ok(self)
     }
 
@@ -217,10 +254,15 @@ impl DiscreteFunctional {
             let z = self.blurred(x)?;
             let mut gu = Vec::with_capacity(z.len());
             for (k, &zk) in z.iter().enumerate() {
+                let w = d.weights.as_ref().map_or(1.0, |w| w[k]);
+                if w == 0.0 {
+                    gu.push(0.0);
+                    continue;
+                }
                 let yk = d.y.as_ref().map_or(0.0, |y| y[k]);
                 let vars = [("t", zg.point(k)), ("u", zk), ("y", yk)];
-                value += dt * eval(&d.g, &vars, "the data term")?;
-                gu.push(eval(&d.g_u, &vars, "the data term's G_u")?);
+                value += w * dt * eval(&d.g, &vars, "the data term")?;
+                gu.push(w * eval(&d.g_u, &vars, "the data term's G_u")?);
             }
             // Hᵀw is the valid-mode correlation of w with h.
             let adj = correlate(&d.h, &gu, Mode::Valid, Method::Auto)?;
@@ -285,12 +327,16 @@ impl DiscreteFunctional {
         z.iter()
             .enumerate()
             .map(|(k, &zk)| {
+                let w = d.weights.as_ref().map_or(1.0, |w| w[k]);
+                if w == 0.0 {
+                    return Ok(0.0);
+                }
                 let yk = d.y.as_ref().map_or(0.0, |y| y[k]);
-                eval(
+                Ok(w * eval(
                     &d.g_uu,
                     &[("t", zg.point(k)), ("u", zk), ("y", yk)],
                     "the data term's G_uu",
-                )
+                )?)
             })
             .collect()
     }

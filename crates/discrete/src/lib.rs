@@ -26,6 +26,7 @@
 mod bridge;
 mod convolution;
 mod direct_sum;
+mod discretize;
 mod error;
 mod extremal;
 mod fourier;
@@ -37,6 +38,7 @@ mod toeplitz;
 
 pub use bridge::*;
 pub use convolution::{Method, Mode, convolve, correlate};
+pub use discretize::{Convergence, Discretize, FunctionalAgreement};
 pub use error::DiscreteError;
 pub use extremal::{DirectLevels, DirectMethod, DirectSolution};
 pub use functional::DiscreteFunctional;
@@ -47,5 +49,6 @@ pub use normal::{
 pub use operators::{DirectConv, FftConv, LinearOp, ToeplitzConv};
 pub use optimize::{
     IterInfo, MinimizeParams, MinimizeReport, Objective, Optimizer, Termination, minimize,
+    minimize_observed,
 };
 pub use toeplitz::{Layout, conv_matrix, jacobian};

@@ -1,5 +1,5 @@
 //! Minimisation of smooth objectives: gradient descent and L-BFGS, both with a backtracking
-//! (Armijo) line search, reporting every iteration to a callback that may stop the run.
+//! (Armijo) line search; an observer may watch every iteration and stop the run.
 
 use crate::error::DiscreteError;
 use std::collections::VecDeque;
@@ -180,7 +180,27 @@ fn lbfgs_direction(g: &[f64], pairs: &VecDeque<(Vec<f64>, Vec<f64>, f64)>) -> Ve
     q
 }
 
-/// Minimise `f` from `x0`, calling `callback` with the starting point and after every iteration
+/// Minimise `f` from `x0` (see [`minimize_observed`] to watch the iterations or stop early).
+///
+/// ```
+/// # use flipshift_discrete::{MinimizeParams, Termination, minimize};
+/// // f(x) = (x₀ − 1)² + 10(x₁ + 2)².
+/// let f = |x: &[f64]| Ok(((x[0] - 1.0).powi(2) + 10.0 * (x[1] + 2.0).powi(2),
+///                         vec![2.0 * (x[0] - 1.0), 20.0 * (x[1] + 2.0)]));
+/// let r = minimize(&f, &[0.0, 0.0], &MinimizeParams::default())?;
+/// assert!((r.x[0] - 1.0).abs() < 1e-7 && (r.x[1] + 2.0).abs() < 1e-7);
+/// assert_eq!(r.termination, Termination::GradientTolerance);
+/// # Ok::<(), flipshift_discrete::DiscreteError>(())
+/// ```
+pub fn minimize(
+    f: &dyn Objective,
+    x0: &[f64],
+    params: &MinimizeParams,
+) -> Result<MinimizeReport, DiscreteError> {
+    minimize_observed(f, x0, params, &mut |_| ControlFlow::Continue(()))
+}
+
+/// Minimise `f` from `x0`, calling `observer` with the starting point and after every iteration
 /// (return [`ControlFlow::Break`] to stop early; the best point so far is returned).
 ///
 /// The line search backtracks by halves from the trial step until the Armijo condition
@@ -189,16 +209,21 @@ fn lbfgs_direction(g: &[f64], pairs: &VecDeque<(Vec<f64>, Vec<f64>, f64)>) -> Ve
 /// is not one of descent.
 ///
 /// ```
-/// # use flipshift_discrete::{MinimizeParams, Termination, minimize};
+/// # use flipshift_discrete::{MinimizeParams, Termination, minimize_observed};
 /// // f(x) = (x₀ − 1)² + 10(x₁ + 2)².
 /// let f = |x: &[f64]| Ok(((x[0] - 1.0).powi(2) + 10.0 * (x[1] + 2.0).powi(2),
 ///                         vec![2.0 * (x[0] - 1.0), 20.0 * (x[1] + 2.0)]));
-/// let r = minimize(&f, &[0.0, 0.0], &MinimizeParams::default(), &mut |_| std::ops::ControlFlow::Continue(()))?;
+/// let mut seen = 0;
+/// let r = minimize_observed(&f, &[0.0, 0.0], &MinimizeParams::default(), &mut |_| {
+///     seen += 1;
+///     std::ops::ControlFlow::Continue(())
+/// })?;
+/// assert!(seen > r.iterations);
 /// assert!((r.x[0] - 1.0).abs() < 1e-7 && (r.x[1] + 2.0).abs() < 1e-7);
 /// assert_eq!(r.termination, Termination::GradientTolerance);
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
-pub fn minimize(
+pub fn minimize_observed(
     f: &dyn Objective,
     x0: &[f64],
     params: &MinimizeParams,

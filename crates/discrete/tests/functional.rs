@@ -5,17 +5,13 @@
 use flipshift_continuous::{Expr, Functional, losses};
 use flipshift_discrete::{
     DiscreteError, DiscreteFunctional, Grid, MinimizeParams, Objective, Optimizer, Rule,
-    Termination, minimize, sample,
+    Termination, minimize, minimize_observed, sample,
 };
 use nalgebra::{DMatrix, DVector};
 use std::ops::ControlFlow;
 
 fn parse(s: &str) -> Expr {
     Expr::parse(s).unwrap()
-}
-
-fn go(_: &flipshift_discrete::IterInfo) -> ControlFlow<()> {
-    ControlFlow::Continue(())
 }
 
 /// A small functional on 14 points with kernel samples of an off-centre one-sided kernel.
@@ -156,7 +152,7 @@ fn both_optimizers_reach_the_dense_solution_of_a_tikhonov_problem() {
             grad_tol: 1e-10,
             cost_tol: 0.0,
         };
-        let r = minimize(&f, &[0.0; 14], &p, &mut go).unwrap();
+        let r = minimize(&f, &[0.0; 14], &p).unwrap();
         let err =
             r.x.iter()
                 .zip(&exact)
@@ -184,7 +180,7 @@ fn lbfgs_solves_rosenbrock() {
             ],
         ))
     };
-    let r = minimize(&f, &[-1.2, 1.0], &MinimizeParams::default(), &mut go).unwrap();
+    let r = minimize(&f, &[-1.2, 1.0], &MinimizeParams::default()).unwrap();
     assert!(
         (r.x[0] - 1.0).abs() < 1e-6 && (r.x[1] - 1.0).abs() < 1e-6,
         "{r:?}"
@@ -196,7 +192,7 @@ fn lbfgs_solves_rosenbrock() {
 fn the_callback_sees_every_iteration_and_can_stop() {
     let f = small(losses::least_squares(&Expr::num(1.0)).unwrap(), None);
     let mut seen = Vec::new();
-    let r = minimize(&f, &[0.0; 14], &MinimizeParams::default(), &mut |i| {
+    let r = minimize_observed(&f, &[0.0; 14], &MinimizeParams::default(), &mut |i| {
         seen.push((i.iteration, i.cost));
         if i.iteration == 3 {
             ControlFlow::Break(())
@@ -217,17 +213,17 @@ fn bad_input_is_a_typed_error() {
     assert!(f.value(&[1.0; 3]).is_err());
     assert!(f.value(&[f64::NAN; 14]).is_err());
     let p = MinimizeParams::default();
-    assert!(minimize(&f, &[], &p, &mut go).is_err());
-    assert!(minimize(&f, &[f64::INFINITY; 14], &p, &mut go).is_err());
+    assert!(minimize(&f, &[], &p).is_err());
+    assert!(minimize(&f, &[f64::INFINITY; 14], &p).is_err());
     let bad = MinimizeParams {
         optimizer: Optimizer::Lbfgs { memory: 0 },
         ..p
     };
-    assert!(minimize(&f, &[0.0; 14], &bad, &mut go).is_err());
+    assert!(minimize(&f, &[0.0; 14], &bad).is_err());
     let nan = |_: &[f64]| -> Result<(f64, Vec<f64>), DiscreteError> { Ok((f64::NAN, vec![0.0])) };
-    assert!(minimize(&nan, &[0.0], &p, &mut go).is_err());
+    assert!(minimize(&nan, &[0.0], &p).is_err());
     let short = |_: &[f64]| -> Result<(f64, Vec<f64>), DiscreteError> { Ok((1.0, vec![])) };
-    assert!(minimize(&short, &[0.0], &p, &mut go).is_err());
+    assert!(minimize(&short, &[0.0], &p).is_err());
     assert!("newton".parse::<Optimizer>().is_err());
     // Poisson where the blurred signal is negative: log u is not defined.
     let poisson = small(losses::poisson(&Expr::num(1.0)).unwrap(), None);

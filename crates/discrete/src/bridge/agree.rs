@@ -146,7 +146,7 @@ pub fn fit_order(deltas: &[f64], errors: &[f64], floor: f64) -> Option<f64> {
 const TAIL: f64 = 1e-18;
 
 /// A finite window outside of which `f` is negligible (below [`TAIL`] of its peak).
-fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteError> {
+pub(crate) fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteError> {
     let s = f.support();
     if s.is_bounded() {
         let n = 4096;
