@@ -13,3 +13,8 @@ mod deconvolution;
 pub mod figures;
 
 pub use deconvolution::{DeconvReport, DeconvRun, DeconvSetup, Regulariser, deconvolution};
+
+/// The README's Rust code, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

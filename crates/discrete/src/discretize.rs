@@ -155,10 +155,16 @@ impl Discretize for Functional {
                 reason: "no interior grid point lies in the functional's domain".into(),
             });
         }
+        // The references: relative accuracy where they matter, and an absolute floor where the
+        // gradient is a far tail (errors are compared relative to the largest value, so a tail
+        // need not be known to 11 digits of itself).
         let (j_ref, j_est) = self.value(x)?;
-        let g_ref = self.gradient(x, &points)?;
+        let mut reference = self.clone();
+        let abs_floor = 1e-14 * j_ref.abs().max(1.0);
+        reference.outer.abs_tol = reference.outer.abs_tol.max(abs_floor);
+        let g_ref = reference.gradient(x, &points)?;
         let h_ref = match v {
-            Some(v) => Some(self.hessian_vector(x, v, &points)?),
+            Some(v) => Some(reference.hessian_vector(x, v, &points)?),
             None => None,
         };
         let rel = |errs: &[f64], scale: f64| -> f64 {
@@ -169,10 +175,12 @@ impl Discretize for Functional {
         let ulps = 512.0 * f64::EPSILON;
         let floors = (
             ulps.max(2.0 * j_est / j_ref.abs().max(f64::MIN_POSITIVE)),
-            ulps.max(2.0 * rel(&g_ref.error_estimates, max_abs(&g_ref.values))),
-            h_ref
-                .as_ref()
-                .map(|h| ulps.max(2.0 * rel(&h.error_estimates, max_abs(&h.values)))),
+            ulps.max(2.0 * rel(&g_ref.error_estimates, max_abs(&g_ref.values)))
+                .max(abs_floor / max_abs(&g_ref.values).max(f64::MIN_POSITIVE)),
+            h_ref.as_ref().map(|h| {
+                ulps.max(2.0 * rel(&h.error_estimates, max_abs(&h.values)))
+                    .max(abs_floor / max_abs(&h.values).max(f64::MIN_POSITIVE))
+            }),
         );
         let mut out = FunctionalAgreement {
             deltas: Vec::new(),
