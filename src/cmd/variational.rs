@@ -296,7 +296,9 @@ pub struct DeconvolveArgs {
     /// ε of the smoothed total variation.
     #[arg(long, default_value = "0.2", allow_hyphen_values = true)]
     tv_eps: String,
-    /// The optimiser: lbfgs or gd (gradient descent).
+    /// The optimiser: lbfgs (argmin's L-BFGS with the More–Thuente line search), newton-cg
+    /// (argmin's, with exact Hessian-vector products), lbfgs-backtracking (our own L-BFGS) or gd
+    /// (gradient descent).
     #[arg(long, default_value = "lbfgs")]
     optimizer: String,
     /// At most this many iterations per reconstruction.

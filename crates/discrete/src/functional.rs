@@ -406,4 +406,7 @@ impl Objective for DiscreteFunctional {
     fn value_gradient(&self, x: &[f64]) -> Result<(f64, Vec<f64>), DiscreteError> {
         DiscreteFunctional::value_gradient(self, x)
     }
+    fn hessian_vector(&self, x: &[f64], v: &[f64]) -> Option<Result<Vec<f64>, DiscreteError>> {
+        Some(DiscreteFunctional::hessian_vector(self, x, v))
+    }
 }
