@@ -17,9 +17,10 @@ use std::cell::{Cell, RefCell};
 /// Quadrature of the inner integral of a nested one ($(h*x)(t)$ at each outer node): tighter than
 /// the outer, so that its errors stay below the outer tolerance once integrated.
 pub(crate) const NESTED_INNER: QuadParams = QuadParams {
-    rel_tol: 1e-13,
+    rel_tol: 1e-12,
     abs_tol: 1e-300,
     max_subdivisions: 4000,
+    max_evaluations: 500_000,
 };
 
 /// Quadrature of the outer integral of a nested one (a cost, a gradient value).
@@ -27,6 +28,7 @@ pub(crate) const NESTED_OUTER: QuadParams = QuadParams {
     rel_tol: 1e-11,
     abs_tol: 1e-300,
     max_subdivisions: 4000,
+    max_evaluations: 500_000,
 };
 
 /// The variable of a data term standing for the data $y(t)$.
@@ -618,6 +620,7 @@ impl Functional {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
+            unmet: Vec::new(),
         };
         if let Some(exact) = self.closed_gradient(x) {
             for (k, &si) in s.iter().enumerate() {
@@ -707,6 +710,7 @@ impl Functional {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
+            unmet: Vec::new(),
         };
         if let Some(d) = &self.data {
             let z = Blurred::new(&*d.h, x, self.inner);
@@ -923,6 +927,7 @@ impl HessianKernel {
                     values,
                     error_estimates,
                     evaluations: 0,
+                    unmet: Vec::new(),
                 })
             }
             None => crate::convolution::convolve(&self.rh, &self.h, t, self.params),
