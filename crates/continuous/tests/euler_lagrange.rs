@@ -118,3 +118,37 @@ fn euler_lagrange_passes_the_gateaux_check() {
         );
     }
 }
+
+#[test]
+fn euler_lagrange_expressions_print_as_the_textbooks_write_them() {
+    // Rational normalisation: a common denominator, numerators expanded and collected, powers
+    // of the same base combined.
+    let opts = ParseOptions {
+        variables: &["t", "x", "xp"],
+        params: &[],
+    };
+    let e = Expr::parse_with("sqrt(xp^2 + 1) - xp^2/sqrt(xp^2 + 1)", &opts).unwrap();
+    assert_eq!(e.simplify().to_unicode(), "1/√(x′² + 1)");
+    for (src, textbook) in [
+        ("sqrt(1 + xp^2)", "−x″/(x′² + 1)^(3/2)"),
+        ("x*sqrt(1 + xp^2)", "(x′² − x·x″ + 1)/(x′² + 1)^(3/2)"),
+        ("sqrt(1 + xp^2)/x", "−(x′² + x·x″ + 1)/(x²·(x′² + 1)^(3/2))"),
+        ("xp^2/2 + x^2/2", "x − x″"),
+    ] {
+        let el = euler_lagrange(&lagrangian(src, &[]));
+        assert_eq!(el.to_unicode(), textbook, "{src}");
+    }
+    let el = euler_lagrange(&lagrangian("sqrt(1 + xp^2)", &[]));
+    assert_eq!(el.to_latex(), r"-\frac{x''}{\left(x'^{2} + 1\right)^{3/2}}");
+    // The printed ASCII form parses back to the same values.
+    let back = Expr::parse_with(
+        &el.to_ascii(),
+        &ParseOptions {
+            variables: &["t", "x", "xp", "xpp"],
+            params: &[],
+        },
+    )
+    .unwrap();
+    let vars = [("t", 0.3), ("x", 1.2), ("xp", -0.7), ("xpp", 2.5)];
+    assert!((back.eval_vars(&vars).unwrap() - el.eval_vars(&vars).unwrap()).abs() < 1e-15);
+}
