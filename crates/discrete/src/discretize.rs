@@ -32,7 +32,7 @@ pub struct FunctionalAgreement {
     pub deltas: Vec<f64>,
     /// The points where gradients are compared (interior points of the coarsest grid).
     pub points: Vec<f64>,
-    /// $|J_\Delta(x_\Delta) - J[x]| / |J[x]|$.
+    /// $|J_\Delta(x_\Delta) - J\[x\]| / |J\[x\]|$.
     pub value: Convergence,
     /// $\max|\tfrac1\Delta\nabla J_\Delta - \delta J/\delta x| / \max|\delta J/\delta x|$ at the
     /// points.

@@ -1,4 +1,4 @@
-//! Extremals: the $x$ on $[a, b]$ that makes $J[x] = \int_a^b L(t, x, x')\\,dt$ stationary under
+//! Extremals: the $x$ on $[a, b]$ that makes $J\[x\] = \int_a^b L(t, x, x')\\,dt$ stationary under
 //! boundary conditions and integral constraints, found by Newton's method on the
 //! Euler–Lagrange equation in Chebyshev collocation.
 // Matrices are indexed as in the formulas; `!(a > b)` is also true for NaN, on purpose.
@@ -137,7 +137,7 @@ struct DataOnGrid {
 }
 
 /// A variational problem: find $x$ on $[a, b]$ that makes
-/// $$J[x] = \int_a^b L(t, x, x')\\,dt \\;\Big(+\\, \tfrac12\int (h * x - y)^2\\,dt\Big)$$
+/// $$J\[x\] = \int_a^b L(t, x, x')\\,dt \\;\Big(+\\, \tfrac12\int (h * x - y)^2\\,dt\Big)$$
 /// stationary under a [`Boundary`] condition at each end and the integral constraints
 /// $\int_a^b g_k(t, x, x')\\,dt = C_k$, whose Lagrange multipliers $\mu_k$ make
 /// $$\frac{\partial}{\partial x}\Big(L + \sum_k \mu_k g_k\Big) - \frac{d}{dt}\frac{\partial}{\partial x'}\Big(L + \sum_k \mu_k g_k\Big) \\;\big(+\\, (Rh * (h * x - y))(t)\big) = 0.$$
@@ -184,7 +184,7 @@ pub struct ExtremalSolution {
     pub coefficients: Vec<f64>,
     /// The Lagrange multipliers $\mu_k$, one per constraint.
     pub multipliers: Vec<f64>,
-    /// $J[x]$ (the constraints' terms not included).
+    /// $J\[x\]$ (the constraints' terms not included).
     pub j: f64,
     /// $\max_t |E(t)|$ over twice as many Chebyshev points: the Euler–Lagrange expression of the
     /// returned $x$, multipliers and data term included.

@@ -1,4 +1,4 @@
-//! Functionals $J[x] = \int_D G\big(t, (h * x)(t), y(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their
+//! Functionals $J\[x\] = \int_D G\big(t, (h * x)(t), y(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their
 //! exact gradients and Hessian-vector products, evaluated by nested quadrature and checked by
 //! Gateaux differences. Least squares is the loss $G = \tfrac12(u - y)^2$.
 
@@ -764,7 +764,7 @@ impl Functional {
 
     /// Check the gradient at `x` numerically in the direction `phi` (best a [`crate::Bump`]
     /// inside the domain): the Richardson-extrapolated central difference of
-    /// $\varepsilon \mapsto J[x + \varepsilon\varphi]$ at 0 against
+    /// $\varepsilon \mapsto J\[x + \varepsilon\varphi\]$ at 0 against
     /// $\int \frac{\delta J}{\delta x}\\,\varphi$.
     pub fn gateaux_check(
         &self,
