@@ -7,7 +7,7 @@
 //! `cargo run --example least_squares_gradient [-- OUT_DIR]`
 
 use flipshift::continuous::losses;
-use flipshift::continuous::{Expr, LeastSquares, SharedFn};
+use flipshift::continuous::{Expr, Functional, SharedFn};
 use flipshift::discrete::{
     CheckParams, DiscreteFunctional, Grid, Quantity, Rule, check_agreement, sample,
 };
@@ -23,11 +23,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f("exp(-t^2)")?,
         f("0.8*exp(-(t - 1)^2)")?,
     );
-    let ls = LeastSquares::new(h.clone(), x.clone(), y.clone());
-    let (j, j_err) = ls.value()?;
+    let ls = Functional::least_squares(h.clone(), y.clone())?;
+    let (j, j_err) = ls.value(&x)?;
     println!("J[x] = {j:.15} ± {j_err:.1e}");
     let s = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
-    let g = ls.gradient(&s)?;
+    let g = ls.gradient(&x, &s)?;
     for (si, gi) in s.iter().zip(&g.values) {
         println!("δJ/δx({si:>4}) = {gi:>20.15}");
     }
@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut series = vec![Series::new(
         "δJ/δx(s) = (Rh * r)(s)",
         s_fine.clone(),
-        ls.gradient(&s_fine)?.values,
+        ls.gradient(&x, &s_fine)?.values,
         Style::Line,
     )];
     let g = losses::least_squares(&Expr::parse("0.8*exp(-(t - 1)^2)")?)?;

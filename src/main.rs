@@ -1,5 +1,5 @@
 //! The `flipshift` command line: a thin layer that parses arguments, calls the libraries and
-//! prints. See `CLI.md` for the contract.
+//! prints. See `docs/cli.md` for the contract.
 
 mod cmd;
 mod error;
@@ -150,6 +150,14 @@ enum Command {
         #[command(flatten)]
         npy: NpyOut,
     },
+    /// An extremal of J[x] = ∫ₐᵇ L(t, x, x′) dt (plus ½∫(h*x − y)² dt) under boundary conditions
+    /// and integral constraints, by the spectral or the direct method.
+    Extremal {
+        #[command(flatten)]
+        args: cmd::extremal::ExtremalArgs,
+        #[command(flatten)]
+        npy: NpyOut,
+    },
     /// The whole story of the question, printed and drawn.
     Demo(cmd::demo::DemoArgs),
 }
@@ -172,6 +180,7 @@ impl Command {
             Command::Functional { .. } => "functional",
             Command::HessianKernel { .. } => "hessian-kernel",
             Command::Deconvolve { .. } => "deconvolve",
+            Command::Extremal { .. } => "extremal",
             Command::Demo(_) => "demo",
         }
     }
@@ -202,6 +211,7 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Functional { args, npy } => (cmd::variational::functional(args), npy),
         Command::HessianKernel { args, npy } => (cmd::variational::hessian_kernel(args), npy),
         Command::Deconvolve { args, npy } => (cmd::variational::deconvolve(args, cli.format), npy),
+        Command::Extremal { args, npy } => (cmd::extremal::extremal(args), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
     };
     let out = out?;

@@ -1,4 +1,4 @@
-//! The command-line contract (CLI.md): JSON shapes, exit statuses and one-line errors.
+//! The command-line contract (docs/cli.md): JSON shapes, exit statuses and one-line errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
@@ -789,11 +789,241 @@ fn help_describes_every_command() {
         ("hessian-kernel", "least-squares Hessian"),
         ("deconvolve", "Blur a signal"),
         ("convolve", "closed form"),
+        ("extremal", "An extremal of J[x]"),
     ] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{cmd} ")))
             .unwrap_or_else(|| panic!("{cmd} missing from:\n{help}"));
         assert!(line.contains(words), "{line}");
+    }
+}
+
+#[test]
+fn extremal_spectral_meets_the_catenary_and_reports_its_fields() {
+    let c1 = 1f64.cosh().to_string();
+    let v = json_ok(&[
+        "extremal",
+        "--lagrangian",
+        "x*sqrt(1+xp^2)",
+        "--interval",
+        "-1,1",
+        "--left",
+        &c1,
+        "--right",
+        &c1,
+        "--t",
+        "-1:1:21",
+    ]);
+    assert_eq!(v["command"], "extremal");
+    assert_eq!(v["method"], "spectral");
+    assert!(v["n"].as_u64().unwrap() >= 16);
+    let grid: Vec<f64> = v["grid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(grid.len(), 21);
+    for (x, t) in values(&v).iter().zip(&grid) {
+        assert!((x - t.cosh()).abs() < 1e-10, "t = {t}: {x}");
+    }
+    // J = ∫cosh² = 1 + sinh(2)/2.
+    let j = v["J"].as_f64().unwrap();
+    assert!((j - (1.0 + 2f64.sinh() / 2.0)).abs() < 1e-10, "J = {j}");
+    assert!(v["residual"].as_f64().unwrap() < 1e-6);
+    assert_eq!(v["multipliers"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn extremal_dido_reports_the_multiplier_and_direct_levels_show_order_two() {
+    let args = [
+        "extremal",
+        "--lagrangian",
+        "x",
+        "--interval",
+        "-1,1",
+        "--left",
+        "0",
+        "--right",
+        "0",
+        "--constraint",
+        "sqrt(1+xp^2)=2.5",
+    ];
+    let v = json_ok(&args);
+    let mu = v["multipliers"][0].as_f64().unwrap();
+    // The arc of length 2.5 over a chord of 2: R sin θ = 1, Rθ = 1.25, μ = −R.
+    let (mut lo, mut hi) = (0.1f64, 3.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid.sin() / mid > 0.8 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    let r = 1.0 / lo.sin();
+    assert!((mu + r).abs() < 1e-10, "μ = {mu}, R = {r}");
+    let mut direct = args.to_vec();
+    direct.extend(["--method", "direct", "--n", "16", "--levels", "5"]);
+    let v = json_ok(&direct);
+    assert_eq!(v["method"], "direct");
+    assert_eq!(v["n"], 256);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 5);
+    let order = v["order"].as_f64().unwrap();
+    assert!((order - 2.0).abs() < 0.1, "order {order}");
+}
+
+#[test]
+fn extremal_not_found_exits_1_with_the_best_iterate() {
+    // Bratu's x″ + 5eˣ = 0, x(0) = x(1) = 0, has no solution.
+    let args = [
+        "extremal",
+        "--lagrangian",
+        "xp^2/2 - 5*exp(x)",
+        "--interval",
+        "0,1",
+        "--left",
+        "0",
+        "--right",
+        "0",
+    ];
+    let out = flipshift(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: no extremal found"));
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let out = flipshift(&json);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("no extremal"));
+    assert!(v["residual"].as_f64().unwrap() > 1e-3);
+    assert_eq!(values(&v).len(), 101);
+    // The direct method refuses a stationary point that is not a minimum, also with exit 1.
+    let out = flipshift(&[
+        "extremal",
+        "--lagrangian",
+        "xp^2/2 - 20*x^2",
+        "--interval",
+        "0,1",
+        "--left",
+        "0",
+        "--right",
+        "1",
+        "--method",
+        "direct",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn extremal_ill_posed_requests_exit_2() {
+    let base = |extra: &[&'static str]| {
+        let mut v = vec![
+            "extremal",
+            "--lagrangian",
+            "xp^2/2",
+            "--interval",
+            "0,1",
+            "--left",
+            "0",
+            "--right",
+            "1",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    for (args, mention) in [
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "xp^2/2",
+                "--interval",
+                "0,1",
+                "--left",
+                "free",
+                "--right",
+                "free",
+            ],
+            "free",
+        ),
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "xp^2/2",
+                "--interval",
+                "1,0",
+                "--left",
+                "0",
+                "--right",
+                "1",
+            ],
+            "a < b",
+        ),
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "xp^2/2",
+                "--interval",
+                "0,0",
+                "--left",
+                "0",
+                "--right",
+                "1",
+            ],
+            "a < b",
+        ),
+        (base(&["--constraint", "sqrt(1+xp^2)=t"]), "constant"),
+        (base(&["--constraint", "sqrt(1+xp^2)"]), "g=C"),
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "x*xp",
+                "--interval",
+                "0,1",
+                "--left",
+                "0",
+                "--right",
+                "1",
+            ],
+            "null Lagrangian",
+        ),
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "xp^2/2",
+                "--interval",
+                "0,1",
+                "--left",
+                "zero",
+                "--right",
+                "1",
+            ],
+            "--left",
+        ),
+        (base(&["--t", "0:2:5"]), "--t"),
+        (base(&["--levels", "3"]), "--levels"),
+        (
+            vec![
+                "extremal",
+                "--lagrangian",
+                "y*xp",
+                "--interval",
+                "0,1",
+                "--left",
+                "0",
+                "--right",
+                "1",
+            ],
+            "'y'",
+        ),
+    ] {
+        assert_bad_input(&args, None, mention);
     }
 }

@@ -11,7 +11,7 @@ use crate::output::{Output, fmt_num};
 use clap::Args;
 use flipshift_continuous::RealFnExt;
 use flipshift_continuous::{
-    Bump, CompiledExpr, Expr, LeastSquares, PointEval, QuadParams, RealFn, SharedFn, gateaux_check,
+    Bump, CompiledExpr, Expr, Functional, PointEval, QuadParams, RealFn, SharedFn, gateaux_check,
     point_eval_derivative,
 };
 use flipshift_discrete::{
@@ -78,10 +78,10 @@ fn chapter(
     progress.inc(1);
     progress.set_message(format!("{name}: least-squares gradient"));
     let hs: SharedFn = Arc::new(h.clone());
-    let ls = LeastSquares::new(hs.clone(), Arc::new(x.clone()), Arc::new(compile(y_src)?));
-    let (j, j_err) = ls.value()?;
+    let ls = Functional::least_squares(hs.clone(), compile(y_src)?)?;
+    let (j, j_err) = ls.value(&x)?;
     let s = [-1.0, 0.0, 1.0, 2.0];
-    let g = ls.gradient(&s)?;
+    let g = ls.gradient(&x, &s)?;
     text.push_str(&format!(
         "J[x] = ½∫((h*x)(t) − y(t))² dt with y(t) = 0.8·exp(−(t − 1)²): J = {} ± {:.1e}\nδJ/δx(s) = ∫ h(t − s)·r(t) dt = (Rh * r)(s), r = h*x − y (the correlation of h with the residual):\n",
         fmt_num(j),
@@ -90,16 +90,9 @@ fn chapter(
     for (si, gi) in s.iter().zip(&g.values) {
         text.push_str(&format!("  δJ/δx({si:>4}) = {}\n", fmt_num(*gi)));
     }
-    let fj = |xx: &dyn RealFn| ls.value_at(xx);
-    let grad = ls.gradient_fn();
-    let qg = QuadParams {
-        rel_tol: 1e-10,
-        abs_tol: 1e-300,
-        ..Default::default()
-    };
     progress.inc(1);
     progress.set_message(format!("{name}: Gateaux check of δJ/δx"));
-    let g2 = gateaux_check(&fj, &x, &grad, &phi, 0.25, qg)?;
+    let g2 = ls.gateaux_check(&x, &phi, 0.25)?;
     text.push_str(&format!(
         "  Gateaux check: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
         fmt_num(g2.directional),
@@ -242,7 +235,7 @@ fn figures(
         let (h0, x0) = ((0.5 / d) as i64, (-6.0 / d) as i64);
         let hs = sample(&h, &Grid::lattice(h0, (40.0 / d) as i64, d)?, Rule::Point)?;
         let xs = sample(&x, &Grid::lattice(x0, -x0, d)?, Rule::Point)?;
-        let zd = dconvolve(&xs, &hs, Mode::Full, Method::Auto)?;
+        let zd = dconvolve(&hs, &xs, Mode::Full, Method::Auto)?;
         let (tk, zk): (Vec<f64>, Vec<f64>) = zd
             .iter()
             .enumerate()
@@ -258,13 +251,10 @@ fn figures(
     }
     // δJ/δx against (1/Δ)∇J_Δ = Δ·Hᵀ(ΔHx − y) = Δ²·Hᵀ(Hx − y/Δ) on x's lattice.
     let y = compile("0.8*exp(-(t - 1)^2)")?;
-    let ls = flipshift_continuous::LeastSquares::new(
-        std::sync::Arc::new(h.clone()),
-        std::sync::Arc::new(x.clone()),
-        std::sync::Arc::new(y.clone()),
-    );
+    let hs: SharedFn = std::sync::Arc::new(h.clone());
+    let ls = flipshift_continuous::Functional::least_squares(hs, y.clone())?;
     let s_fine: Vec<f64> = (0..=80).map(|i| -3.0 + 6.0 * f64::from(i) / 80.0).collect();
-    let g = ls.gradient(&s_fine)?.values;
+    let g = ls.gradient(&x, &s_fine)?.values;
     let mut grad_series = vec![flipshift_plot::Series::new(
         "δJ/δx(s) = (Rh * r)(s), quadrature",
         s_fine,
@@ -280,7 +270,7 @@ fn figures(
             .iter()
             .map(|v| v / d)
             .collect();
-        let gd: Vec<f64> = ls_gradient(&xs, &hs, &ys)?
+        let gd: Vec<f64> = ls_gradient(&hs, &xs, &ys)?
             .iter()
             .map(|v| d * d * v)
             .collect();
@@ -406,10 +396,9 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
          one-sided limits of h²: that single sample costs first order.\n",
     );
     progress.set_message("deconvolution: Tikhonov and smoothed TV by L-BFGS");
-    let deconv = flipshift_discrete::deconvolution(
-        &flipshift_discrete::DeconvSetup::default(),
-        &mut |_, _| std::ops::ControlFlow::Continue(()),
-    )?;
+    let deconv = flipshift::deconvolution(&flipshift::DeconvSetup::default(), &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })?;
     text.push_str(&format!(
         "\n── the gradient at work: deconvolution ──\n\
          Blur rect((t + 1.5)/1.6) + 0.6·tri((t − 1.5)/0.75) with gauss(t/0.3)/0.3, add noise σ = 0.01, and minimise\n\

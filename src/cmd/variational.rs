@@ -5,8 +5,9 @@ use crate::error::{CliError, Context};
 use crate::input::{parse_expr, parse_expr_in, parse_grid, parse_number, parse_params};
 use crate::output::{Output, finite_array, fmt_num, table};
 use clap::Args;
+use flipshift::{DeconvSetup, Regulariser};
 use flipshift_continuous::{self as c, Interval, losses};
-use flipshift_discrete::{self as d, DeconvSetup, MinimizeParams, Optimizer, Regulariser};
+use flipshift_discrete::{MinimizeParams, Optimizer};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -184,13 +185,13 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
                 (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5))
             }
         };
-        let phi = losses::bump(centre, half).context("--bump")?;
+        let phi = c::Bump::new(centre, half).context("--bump")?;
         let r = j
             .gateaux_check(&x, &phi, 0.02 * half)
             .context("Gateaux check")?;
         text.push_str(&format!(
             "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
-            phi.to_unicode(),
+            phi.expr().to_unicode(),
             fmt_num(r.directional),
             fmt_num(r.inner_product),
             r.rel_discrepancy
@@ -302,7 +303,9 @@ pub struct DeconvolveArgs {
     /// ε of the smoothed total variation.
     #[arg(long, default_value = "0.2", allow_hyphen_values = true)]
     tv_eps: String,
-    /// The optimiser: lbfgs or gd (gradient descent).
+    /// The optimiser: lbfgs (argmin's L-BFGS with the More–Thuente line search), newton-cg
+    /// (argmin's, with exact Hessian-vector products), lbfgs-backtracking (our own L-BFGS) or gd
+    /// (gradient descent).
     #[arg(long, default_value = "lbfgs")]
     optimizer: String,
     /// At most this many iterations per reconstruction.
@@ -353,7 +356,7 @@ pub fn deconvolve(a: &DeconvolveArgs, format: Format) -> Result<Output, CliError
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    let report = d::deconvolution(&setup, &mut |name, info| {
+    let report = flipshift::deconvolution(&setup, &mut |name, info| {
         if info.iteration == 0 {
             bar.reset();
             bar.set_prefix(name.to_string());

@@ -97,6 +97,17 @@ pub enum ContinuousError {
         /// Integrand evaluations used.
         evaluations: usize,
     },
+    /// No extremal was found: Newton's method diverged or stalled, or the solution could not be
+    /// resolved. The best iterate is kept, with its residual.
+    #[error("no extremal found: {reason}; best iterate's Euler–Lagrange residual {residual:e}")]
+    NoExtremal {
+        /// What happened.
+        reason: String,
+        /// $\max|E|$ of the best iterate.
+        residual: f64,
+        /// The best iterate.
+        best: Box<crate::variational::ExtremalSolution>,
+    },
 }
 
 /// Shorthand for results of this crate.

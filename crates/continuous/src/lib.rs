@@ -19,8 +19,8 @@
 mod closed_form;
 mod convolution;
 mod error;
-mod functionals;
 mod operators;
+mod point_eval;
 mod quadrature;
 mod realfn;
 mod special;
@@ -35,11 +35,8 @@ pub use convolution::{
     ConvOutput, Convolution, convolve, convolve_lenient, correlate, correlate_lenient,
 };
 pub use error::{ContinuousError, Result};
-pub use functionals::{
-    Bump, GateauxReport, LeastSquares, PointEval, gateaux_check, point_eval_derivative,
-    point_eval_derivative_in_t,
-};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
+pub use point_eval::{PointEval, point_eval_derivative, point_eval_derivative_in_t};
 pub use quadrature::{Integrand, QuadInfo, QuadParams, integrate, integrate_fn, integrate_with};
 pub use realfn::{Features, FnWithSupport, Interval, Peak, RealFn, SharedFn};
 pub use special::{erf, erfc, sinc};

@@ -1,11 +1,12 @@
 //! General functionals: the symbolic gradients of the four losses and three regularisers against
-//! hand-derived forms, every gradient Gateaux-checked, Hessian-vector products against the
+//! hand-derived forms, least squares with kernels, data and signals that are expressions,
+//! closures or samples, every gradient Gateaux-checked, Hessian-vector products against the
 //! autocorrelation kernel (closed form) and against differences of gradients, and bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 
 use flipshift_continuous::{
-    ContinuousError, Expr, Functional, Interval, LeastSquares, ParseOptions, QuadParams, convolve,
-    losses,
+    Bump, ContinuousError, Expr, FnWithSupport, Functional, Interpolation, Interval, ParseOptions,
+    QuadParams, Sampled, SharedFn, convolve, losses,
 };
 use std::sync::Arc;
 
@@ -154,7 +155,9 @@ fn least_squares_gradient_matches_the_dedicated_implementation_and_a_closed_form
         assert!((v - exact).abs() < 1e-12, "s = {si}: {v} vs {exact}");
         assert!(*e < 1e-9 && *e >= 0.0);
     }
-    // An off-centre one-sided kernel with data: the same numbers as LeastSquares.
+    // An off-centre one-sided kernel with data: the same numbers whether h, x and y are
+    // expressions (the loss written with y(t) inside) or opaque functions (y bound point by
+    // point): two routes through the code.
     let (h, xs, ys) = (
         "exp(-(t - 0.5))*step(t - 0.5)",
         "exp(-t^2)",
@@ -163,22 +166,116 @@ fn least_squares_gradient_matches_the_dedicated_implementation_and_a_closed_form
     let j = Functional::new()
         .with_data_term(parse(h), losses::least_squares(&parse(ys)).unwrap())
         .unwrap();
-    let ls = LeastSquares::new(
-        Arc::new(parse(h).compile().unwrap()),
-        Arc::new(parse(xs).compile().unwrap()),
-        Arc::new(parse(ys).compile().unwrap()),
-    );
+    let opaque = |src: &str| -> SharedFn { Arc::new(parse(src).compile().unwrap()) };
+    let ls = Functional::least_squares(opaque(h), opaque(ys)).unwrap();
     let a = j.gradient(&parse(xs), &s).unwrap();
-    let b = ls.gradient(&s).unwrap();
+    let b = ls.gradient(&opaque(xs), &s).unwrap();
     for (p, q) in a.values.iter().zip(&b.values) {
         assert!((p - q).abs() < 1e-12, "{p} vs {q}");
     }
     let (ja, _) = j.value(&parse(xs)).unwrap();
-    let (jb, _) = ls.value().unwrap();
+    let (jb, _) = ls.value(&opaque(xs)).unwrap();
     assert!((ja - jb).abs() < 1e-12 * jb, "{ja} vs {jb}");
 }
 
-fn assert_gateaux(j: &Functional, x: &Expr, phi: &Expr, eps: f64, tol: f64) {
+#[test]
+fn least_squares_of_opaque_gaussians_is_a_gaussian() {
+    // h = x = gauss (N(0,1)) as functions without formulas, y = 0: r = h*x = N(0, 2);
+    // δJ/δx = Rh * r = N(0, 3) since gauss is even; J = ½∫N(0,2)² = ½ / (2√(2π)).
+    let opaque = |src: &str| -> SharedFn { Arc::new(parse(src).compile().unwrap()) };
+    let ls = Functional::least_squares(opaque("gauss(t)"), opaque("0*t")).unwrap();
+    let x = opaque("gauss(t)");
+    let (j, j_est) = ls.value(&x).unwrap();
+    let want_j = 0.25 / (2.0 * std::f64::consts::PI).sqrt();
+    assert!(
+        (j - want_j).abs() <= 1e-11 * want_j,
+        "J = {j}, want {want_j}"
+    );
+    assert!((j - want_j).abs() <= j_est + 4.0 * f64::EPSILON * want_j);
+    let s = [-2.0, -0.5, 0.0, 1.0, 3.0];
+    let g = ls.gradient(&x, &s).unwrap();
+    for (i, &si) in s.iter().enumerate() {
+        let want = (-si * si / 6.0).exp() / (6.0 * std::f64::consts::PI).sqrt();
+        let err = (g.values[i] - want).abs();
+        // Outer rel 1e-11 on top of inner rel 1e-13.
+        assert!(err <= 1e-10 * want, "s = {si}: {} vs {want}", g.values[i]);
+        assert!(
+            err <= g.error_estimates[i] + 4.0 * f64::EPSILON * want,
+            "estimate at s = {si}"
+        );
+    }
+    // A target that does not decay has no least-squares cost.
+    let flat = Functional::least_squares(opaque("gauss(t)"), opaque("1 + 0*t")).unwrap();
+    assert!(flat.value(&x).is_err());
+}
+
+#[test]
+fn kernels_data_and_signals_may_be_closures_or_samples() {
+    // A closure kernel with a declared support gives the expression kernel's gradient and value
+    // (quadrature inner convolutions instead of the closed form: rel 1e-13 inner, 1e-11 outer).
+    let (hs, xs, ys) = (
+        "exp(-(t - 0.5))*step(t - 0.5)",
+        "exp(-t^2)",
+        "0.8*exp(-(t - 1)^2)",
+    );
+    let closure = FnWithSupport::new(
+        |t: f64| (-(t - 0.5)).exp(),
+        Interval::new(0.5, f64::INFINITY).unwrap(),
+    )
+    .with_breakpoints(vec![0.5]);
+    let a = Functional::least_squares(parse(hs), parse(ys)).unwrap();
+    let b = Functional::least_squares(closure, parse(ys)).unwrap();
+    let s = [-0.5, 0.7, 2.0];
+    let (ga, gb) = (
+        a.gradient(&parse(xs), &s).unwrap(),
+        b.gradient(&parse(xs), &s).unwrap(),
+    );
+    for (p, q) in ga.values.iter().zip(&gb.values) {
+        assert!((p - q).abs() < 1e-10, "{p} vs {q}");
+    }
+    let (ja, jb) = (
+        a.value(&parse(xs)).unwrap().0,
+        b.value(&parse(xs)).unwrap().0,
+    );
+    assert!((ja - jb).abs() < 1e-10 * ja, "{ja} vs {jb}");
+
+    // Sampled data (a cubic spline through 41 samples) bound to y: J is quadratic in x, so the
+    // extrapolated difference is exact up to quadrature noise; 1e-8 holds with room.
+    let yv: Vec<f64> = (0..=40)
+        .map(|k| {
+            let t = -3.0 + 0.15 * k as f64;
+            0.8 * (-(t - 1.0) * (t - 1.0)).exp()
+        })
+        .collect();
+    let y = Sampled::new(-3.0, 0.15, yv, Interpolation::CubicSpline).unwrap();
+    let j = Functional::least_squares(parse("gauss(t/0.5)/0.5"), y).unwrap();
+    let rep = j
+        .gateaux_check(&parse(xs), &Bump::new(0.5, 1.0).unwrap(), 0.25)
+        .unwrap();
+    assert!(rep.rel_discrepancy < 1e-8, "{rep:?}");
+
+    // A sampled signal under a regulariser: the spline's own x′ and x″ enter
+    // (E = λx − μx″ for ½λx² + ½μx′²), and the Gateaux check holds.
+    let xv: Vec<f64> = (0..=60)
+        .map(|k| {
+            let t = -3.0 + 0.1 * k as f64;
+            (-t * t).exp()
+        })
+        .collect();
+    let x = Sampled::new(-3.0, 0.1, xv, Interpolation::CubicSpline).unwrap();
+    let j = Functional::new()
+        .with_regulariser(losses::smoothness(0.3).unwrap())
+        .unwrap()
+        .with_regulariser(losses::energy(2.0).unwrap())
+        .unwrap();
+    let rep = j
+        .gateaux_check(&x, &Bump::new(0.2, 0.9).unwrap(), 0.1)
+        .unwrap();
+    assert!(rep.rel_discrepancy < 1e-9, "{rep:?}");
+    assert!(rep.inner_product.abs() > 1e-3, "{rep:?}");
+}
+
+fn assert_gateaux(j: &Functional, x: &Expr, phi: &Bump, eps: f64, tol: f64) {
     let r = j.gateaux_check(x, phi, eps).unwrap();
     assert!(
         r.rel_discrepancy < tol,
@@ -195,7 +292,7 @@ fn every_loss_and_regulariser_passes_a_gateaux_check() {
     let h = parse("exp(-(t - 0.5))*step(t - 0.5)");
     let y = parse("0.8*exp(-(t - 1)^2)");
     let x = parse("exp(-t^2)");
-    let phi = losses::bump(0.8, 1.0).unwrap();
+    let phi = Bump::new(0.8, 1.0).unwrap();
     // Least squares + smoothness on ℝ.
     let j = Functional::new()
         .with_data_term(h.clone(), losses::least_squares(&y).unwrap())
@@ -315,7 +412,7 @@ fn bad_input_is_a_typed_error() {
     assert!(Functional::new().with_regulariser(bad_l).is_err());
     assert!(losses::pseudo_huber(&Expr::num(0.0), 0.0).is_err());
     assert!(losses::smooth_tv(1.0, f64::NAN).is_err());
-    assert!(losses::bump(0.0, -1.0).is_err());
+    assert!(Bump::new(0.0, -1.0).is_err());
     // Smoothed TV does not vanish where x′ = 0: on ℝ its integral does not exist.
     let tv = Functional::new()
         .with_regulariser(losses::smooth_tv(1.0, 0.1).unwrap())

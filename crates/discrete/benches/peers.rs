@@ -81,7 +81,7 @@ fn main() {
             m,
             time(target, || {
                 black_box(
-                    convolve(black_box(&x), black_box(&h), Mode::Full, Method::Auto).unwrap(),
+                    convolve(black_box(&h), black_box(&x), Mode::Full, Method::Auto).unwrap(),
                 );
             }),
         );
@@ -91,7 +91,7 @@ fn main() {
             n,
             m,
             time(target, || {
-                black_box(convolve(black_box(&x), black_box(&h), Mode::Full, Method::Fft).unwrap());
+                black_box(convolve(black_box(&h), black_box(&x), Mode::Full, Method::Fft).unwrap());
             }),
         );
         emit(
@@ -100,7 +100,7 @@ fn main() {
             n,
             m,
             time(target, || {
-                black_box(ls_gradient(black_box(&x), black_box(&h), black_box(&y)).unwrap());
+                black_box(ls_gradient(black_box(&h), black_box(&x), black_box(&y)).unwrap());
             }),
         );
     }
@@ -119,7 +119,7 @@ fn main() {
     for &(n, m) in solves {
         let h = normal(4, m);
         let x_true = normal(5, n);
-        let mut y = convolve(&x_true, &h, Mode::Full, Method::Auto).unwrap();
+        let mut y = convolve(&h, &x_true, Mode::Full, Method::Auto).unwrap();
         for (v, e) in y.iter_mut().zip(normal(6, n + m - 1)) {
             *v += 0.01 * e;
         }
@@ -128,7 +128,7 @@ fn main() {
         let mut a = autocorrelation(&h).unwrap();
         a.resize(n, 0.0);
         a[0] += lam;
-        let b = correlate(&y, &h, Mode::Valid, Method::Auto).unwrap();
+        let b = correlate(&h, &y, Mode::Valid, Method::Auto).unwrap();
         for (method, name) in [
             (SolveMethod::Auto, "flipshift solve_toeplitz (auto)"),
             (SolveMethod::Levinson, "flipshift solve_toeplitz (levinson)"),

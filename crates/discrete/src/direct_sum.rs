@@ -1,7 +1,7 @@
 //! The direct $O(nm)$ convolution sum: the ground truth every fast path is checked against.
 
 /// The full convolution $z_k = \sum_i h_i\\, x_{k-i}$, length $n + m - 1$ (inputs non-empty).
-pub(crate) fn full(x: &[f64], h: &[f64]) -> Vec<f64> {
+pub(crate) fn full(h: &[f64], x: &[f64]) -> Vec<f64> {
     let (n, m) = (x.len(), h.len());
     let mut z = vec![0.0; n + m - 1];
     // Loop over the shorter vector outside so the inner loop (an axpy the compiler vectorises)
@@ -20,7 +20,7 @@ pub(crate) fn full(x: &[f64], h: &[f64]) -> Vec<f64> {
 }
 
 /// Only the entries `start..start + len` of the full convolution, without computing the rest.
-pub(crate) fn window(x: &[f64], h: &[f64], start: usize, len: usize) -> Vec<f64> {
+pub(crate) fn window(h: &[f64], x: &[f64], start: usize, len: usize) -> Vec<f64> {
     let (n, m) = (x.len(), h.len());
     let mut z = vec![0.0; len];
     for (i, &hi) in h.iter().enumerate() {

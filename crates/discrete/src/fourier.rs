@@ -4,7 +4,7 @@
 //! Normalisation: realfft's inverse is unnormalised, so each inverse result is multiplied by
 //! $1/N$ exactly once, here.
 
-use crate::linear::DiscreteError;
+use crate::error::DiscreteError;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use std::cell::RefCell;
@@ -153,7 +153,7 @@ pub(crate) fn plan_overlap_add(n: usize, m: usize) -> (usize, f64) {
 }
 
 /// Full convolution by FFT (overlap-add over blocks when that is cheaper).
-pub(crate) fn full(x: &[f64], h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+pub(crate) fn full(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     // The longer one is split into blocks; convolution commutes.
     let (x, h) = if x.len() >= h.len() { (x, h) } else { (h, x) };
     let (n, m) = (x.len(), h.len());
@@ -186,7 +186,7 @@ pub(crate) fn full(x: &[f64], h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
 /// With $N \ge n + m - 1$ neither step wraps around: $r$ has length $n + m - 1$, and the
 /// correlation at lags $0 \le \ell < n$ only reaches $h$ at indices $j - \ell$ that are either in
 /// $[0, m)$ or (negative, wrapped) beyond $N - n \ge m - 1$, where $h$ is zero.
-pub(crate) fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+pub(crate) fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     let (n, m) = (x.len(), h.len());
     let nfft = fast_len(n + m - 1);
     let (fwd, inv) = plans(nfft);
@@ -279,8 +279,8 @@ mod tests {
         let y: Vec<f64> = (0..n + m - 1)
             .map(|i| ((i * 5) % 11) as f64 / 5.0 - 1.0)
             .collect();
-        let g = ls_gradient(&x, &h, &y).unwrap();
-        let r: Vec<f64> = crate::direct_sum::full(&x, &h)
+        let g = ls_gradient(&h, &x, &y).unwrap();
+        let r: Vec<f64> = crate::direct_sum::full(&h, &x)
             .iter()
             .zip(&y)
             .map(|(a, b)| a - b)

@@ -6,15 +6,15 @@
 //! $a_k = \sum_i h_i h_{i+k}$ ($a_k = 0$ for $k \ge m$: banded, half-bandwidth $m-1$), and
 //! $H^\top y$ is the cross-correlation of $y$ with $h$ — neither needs $H$.
 
-use crate::api::{convolve, correlate};
+use crate::convolution::{Method, Mode, convolve, correlate};
+use crate::error::{DiscreteError, check};
 use crate::fourier::FftKernel;
-use crate::linear::{DiscreteError, Method, Mode, check};
 use nalgebra::DMatrix;
 
 /// Non-empty, finite inputs, and `y` as long as the full convolution.
-fn check_ls(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
-    check("x", x)?;
+fn check_ls(h: &[f64], x: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     check("h", h)?;
+    check("x", x)?;
     check("y", y)?;
     let want = x.len() + h.len() - 1;
     if y.len() != want {
@@ -28,15 +28,15 @@ fn check_ls(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
 }
 
 /// The residual $r = h*x - y$ (full mode: `y` has length $n + m - 1$).
-pub fn ls_residual(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    check_ls(x, h, y)?;
-    let z = convolve(x, h, Mode::Full, Method::Auto)?;
+pub fn ls_residual(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    check_ls(h, x, y)?;
+    let z = convolve(h, x, Mode::Full, Method::Auto)?;
     Ok(z.iter().zip(y).map(|(a, b)| a - b).collect())
 }
 
 /// The cost $J(x) = \tfrac12\\|h*x - y\\|^2$.
-pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
-    let r = ls_residual(x, h, y)?;
+pub fn ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
+    let r = ls_residual(h, x, y)?;
     Ok(0.5 * r.iter().map(|v| v * v).sum::<f64>())
 }
 
@@ -45,12 +45,12 @@ pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 ///
 /// ```
 /// # use flipshift_discrete::ls_gradient;
-/// // x = (1), h = (1, 2), y = (0, 0): r = (1, 2), Hᵀr = 1·1 + 2·2 = 5.
-/// assert_eq!(ls_gradient(&[1.0], &[1.0, 2.0], &[0.0, 0.0])?, vec![5.0]);
+/// // h = (1, 2), x = (1), y = (0, 0): r = (1, 2), Hᵀr = 1·1 + 2·2 = 5.
+/// assert_eq!(ls_gradient(&[1.0, 2.0], &[1.0], &[0.0, 0.0])?, vec![5.0]);
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
-pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    check_ls(x, h, y)?;
+pub fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    check_ls(h, x, y)?;
     // When one full-length transform is the FFT plan anyway, fuse the two convolutions into
     // four transforms; when overlap-add blocks are cheaper (m ≪ n), two blocked convolutions
     // win (measured in BENCHMARKS.md); small problems go direct.
@@ -58,11 +58,11 @@ pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, Discrete
     if crate::fourier::fft_is_faster(n, m) {
         let (block, _) = crate::fourier::plan_overlap_add(n.max(m), n.min(m));
         if block >= crate::fourier::fast_len(n + m - 1) {
-            return crate::fourier::ls_gradient(x, h, y);
+            return crate::fourier::ls_gradient(h, x, y);
         }
     }
-    let r = ls_residual(x, h, y)?;
-    correlate(&r, h, Mode::Valid, Method::Auto)
+    let r = ls_residual(h, x, y)?;
+    correlate(h, &r, Mode::Valid, Method::Auto)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of
@@ -141,7 +141,7 @@ const ACCEPT: f64 = 1e-6;
 /// # use flipshift_discrete::{Method, Mode, SolveMethod, convolve, solve_normal};
 /// let h = [1.0, 0.5, 0.25];
 /// let x_true = [1.0, -2.0, 3.0, 0.5];
-/// let y = convolve(&x_true, &h, Mode::Full, Method::Direct)?;
+/// let y = convolve(&h, &x_true, Mode::Full, Method::Direct)?;
 /// let (x, info) = solve_normal(&h, &y, 0.0, SolveMethod::Levinson)?;
 /// assert!(x.iter().zip(&x_true).all(|(a, b)| (a - b).abs() < 1e-12));
 /// assert!(info.residual_norm < 1e-12);
@@ -179,7 +179,7 @@ pub fn solve_normal(
             detail: "h is zero and λ = 0, so HᵀH + λI = 0".into(),
         });
     }
-    let b = correlate(y, h, Mode::Valid, Method::Auto)?;
+    let b = correlate(h, y, Mode::Valid, Method::Auto)?;
     solve_toeplitz(&a, &b, method)
 }
 

@@ -152,7 +152,7 @@ impl Func {
 
 /// A symbolic expression in one or more real variables.
 ///
-/// Parsed from the grammar of `CLI.md` by [`Expr::parse`], built with the constructors and the
+/// Parsed from the grammar of `docs/cli.md` by [`Expr::parse`], built with the constructors and the
 /// operators `+ - * /`, simplified, differentiated, substituted into, printed as Unicode or
 /// LaTeX, and compiled for fast evaluation.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! A recursive-descent parser for the expression grammar of `CLI.md`, with errors that give the
+//! A recursive-descent parser for the expression grammar of `docs/cli.md`, with errors that give the
 //! column and what was expected.
 //!
 //! ```text

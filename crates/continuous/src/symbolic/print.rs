@@ -215,6 +215,9 @@ fn render(e: &Expr, style: Style) -> String {
                 } else {
                     render(a, style)
                 };
+                if let Some((n, d)) = half_integer(b) {
+                    return format!("{base}^{{{n}/{d}}}");
+                }
                 return format!("{base}^{{{}}}", render(b, style));
             }
             let base = if prec(a) < 5 || matches!(**a, Expr::Num(v) if v < 0.0) {
@@ -226,6 +229,10 @@ fn render(e: &Expr, style: Style) -> String {
                 && let Some(sup) = num_of(b).and_then(superscript)
             {
                 return format!("{base}{sup}");
+            }
+            // Half-integer powers as fractions, the way the textbooks write them: (1 + x′²)^(3/2).
+            if let Some((n, d)) = half_integer(b) {
+                return format!("{base}^({n}/{d})");
             }
             // `2^-t` and `2^-t^2` read (and parse) as intended, but the grammar's `^` takes a
             // unary operand only, so `2^-(π/t)` must keep its parentheses: `2^-π/t` is
@@ -332,5 +339,15 @@ impl Expr {
 impl std::fmt::Display for Expr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_unicode())
+    }
+}
+
+/// A half-integer exponent other than ½ (which prints as a square root) as (numerator, 2).
+fn half_integer(e: &Expr) -> Option<(i64, i64)> {
+    match e {
+        Expr::Num(v) if v.fract().abs() == 0.5 && v.abs() < 1e6 && *v != 0.5 => {
+            Some(((2.0 * v) as i64, 2))
+        }
+        _ => None,
     }
 }

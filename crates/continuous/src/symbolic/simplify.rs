@@ -21,7 +21,10 @@ fn fold(v: f64) -> Option<Expr> {
 impl Expr {
     /// A simpler equal expression: constants folded, $0$ and $1$ removed where neutral,
     /// $0 \cdot a = 0$, double negation, $-(a - b) = b - a$, signs pulled out of products,
-    /// like terms collected ($2t + 3t = 5t$, $t - t = 0$, $t \cdot t = t^2$).
+    /// like terms collected ($2t + 3t = 5t$, $t - t = 0$, $t \cdot t = t^2$), and sums of
+    /// quotients brought over a common denominator with their numerators expanded and
+    /// collected, when that is shorter:
+    /// $\sqrt{x'^2 + 1} - x'^2/\sqrt{x'^2 + 1} = 1/\sqrt{x'^2 + 1}$.
     ///
     /// ```
     /// # use flipshift_continuous::Expr;
@@ -46,14 +49,14 @@ impl Expr {
         match self {
             Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => self.clone(),
             Expr::Neg(a) => neg(a.simplify_once()),
-            Expr::Add(a, b) => collect_sum(&Expr::Add(
+            Expr::Add(a, b) => rational(collect_sum(&Expr::Add(
                 Box::new(a.simplify_once()),
                 Box::new(b.simplify_once()),
-            )),
-            Expr::Sub(a, b) => collect_sum(&Expr::Sub(
+            ))),
+            Expr::Sub(a, b) => rational(collect_sum(&Expr::Sub(
                 Box::new(a.simplify_once()),
                 Box::new(b.simplify_once()),
-            )),
+            ))),
             Expr::Mul(a, b) => mul(a.simplify_once(), b.simplify_once()),
             Expr::Div(a, b) => div(a.simplify_once(), b.simplify_once()),
             Expr::Pow(a, b) => pow(a.simplify_once(), b.simplify_once()),
@@ -382,4 +385,210 @@ fn pow(a: Expr, b: Expr) -> Expr {
         return pow((**base).clone(), Expr::Num(p * q));
     }
     Expr::Pow(Box::new(a), Box::new(b))
+}
+
+/// The number of nodes: what "shorter" means.
+fn size(e: &Expr) -> usize {
+    match e {
+        Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => 1,
+        Expr::Neg(a) | Expr::Call(_, a) => 1 + size(a),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) | Expr::Pow(a, b) => {
+            1 + size(a) + size(b)
+        }
+    }
+}
+
+/// A monomial: factors with numeric exponents, sorted by their printed form.
+type Mono = Vec<(Expr, f64)>;
+
+/// At most this many monomials in an expansion (beyond it the normal form is not attempted).
+const MAX_MONOMIALS: usize = 64;
+
+fn mono_mul(a: &Mono, b: &Mono) -> Mono {
+    let mut out = a.clone();
+    for (base, p) in b {
+        if let Some(slot) = out.iter_mut().find(|(x, _)| x == base) {
+            slot.1 += p;
+        } else {
+            out.push((base.clone(), *p));
+        }
+    }
+    out.retain(|(_, p)| *p != 0.0);
+    out.sort_by_key(|(x, _)| x.to_ascii());
+    out
+}
+
+/// `coeff · Π factors`, sums raised to small positive integer powers multiplied out: a list of
+/// (coefficient, monomial), or `None` when it would grow too large.
+fn expand(coeff: f64, factors: &[(Expr, f64)], depth: usize) -> Option<Vec<(f64, Mono)>> {
+    let mut poly: Vec<(f64, Mono)> = vec![(coeff, Vec::new())];
+    for (base, p) in factors {
+        let is_sum = matches!(base, Expr::Add(..) | Expr::Sub(..));
+        let k = *p;
+        let factor: Vec<(f64, Mono)> =
+            if is_sum && k.fract() == 0.0 && (1.0..=4.0).contains(&k) && depth < 3 {
+                let mut terms = Vec::new();
+                flatten_sum(base, 1.0, &mut terms);
+                let mut one: Vec<(f64, Mono)> = Vec::new();
+                for (c, b) in terms {
+                    match b {
+                        None => one.push((c, Vec::new())),
+                        Some(b) => {
+                            let mut cf = 1.0;
+                            let mut fs = Vec::new();
+                            flatten_product(&b, 1.0, &mut cf, &mut fs);
+                            one.extend(expand(c * cf, &fs, depth + 1)?);
+                        }
+                    }
+                }
+                let mut acc = vec![(1.0, Vec::new())];
+                for _ in 0..k as usize {
+                    acc = poly_mul(&acc, &one)?;
+                }
+                acc
+            } else {
+                vec![(1.0, vec![(base.clone(), k)])]
+            };
+        poly = poly_mul(&poly, &factor)?;
+    }
+    Some(poly)
+}
+
+fn poly_mul(a: &[(f64, Mono)], b: &[(f64, Mono)]) -> Option<Vec<(f64, Mono)>> {
+    if a.len() * b.len() > MAX_MONOMIALS * 4 {
+        return None;
+    }
+    let mut out: Vec<(f64, Mono)> = Vec::new();
+    for (ca, ma) in a {
+        for (cb, mb) in b {
+            let m = mono_mul(ma, mb);
+            let c = ca * cb;
+            if let Some(slot) = out.iter_mut().find(|(_, x)| *x == m) {
+                slot.0 += c;
+            } else {
+                out.push((c, m));
+            }
+        }
+    }
+    out.retain(|(c, _)| *c != 0.0);
+    (out.len() <= MAX_MONOMIALS).then_some(out)
+}
+
+fn mono_expr(c: f64, m: &Mono) -> Expr {
+    let body = product_of(m.iter().map(|(b, p)| power_of(b.clone(), *p)).collect());
+    match body {
+        None => Expr::Num(c),
+        Some(b) if c == 1.0 => b,
+        Some(b) => Expr::Mul(Box::new(Expr::Num(c)), Box::new(b)),
+    }
+}
+
+/// A sum of quotients over its common denominator, numerator expanded and collected:
+/// `Σ cᵢ Nᵢ/Dᵢ = (Σ cᵢ Nᵢ·D/Dᵢ)/D` with D the product of every denominator base at its largest
+/// power; kept only when it is shorter than the sum it replaces.
+fn rational(e: Expr) -> Expr {
+    match normalise(&e) {
+        Some(n) if size(&n) < size(&e) => n,
+        _ => e,
+    }
+}
+
+fn normalise(e: &Expr) -> Option<Expr> {
+    let mut terms = Vec::new();
+    flatten_sum(e, 1.0, &mut terms);
+    if terms.len() < 2 || terms.len() > 12 {
+        return None;
+    }
+    let mut split: Vec<(f64, Vec<(Expr, f64)>)> = Vec::new();
+    for (c, b) in terms {
+        let mut coeff = c;
+        let mut fs = Vec::new();
+        if let Some(b) = b {
+            flatten_product(&b, 1.0, &mut coeff, &mut fs);
+        }
+        if !coeff.is_finite() {
+            return None;
+        }
+        split.push((coeff, fs));
+    }
+    // The common denominator: each base at its largest negative power.
+    let mut den: Vec<(Expr, f64)> = Vec::new();
+    for (_, fs) in &split {
+        for (b, p) in fs {
+            if *p < 0.0 {
+                match den.iter_mut().find(|(x, _)| x == b) {
+                    Some(slot) => slot.1 = slot.1.max(-p),
+                    None => den.push((b.clone(), -p)),
+                }
+            }
+        }
+    }
+    if den.is_empty() {
+        return None;
+    }
+    let mut num: Vec<(f64, Mono)> = Vec::new();
+    for (c, fs) in &split {
+        let mut lifted: Vec<(Expr, f64)> = fs.clone();
+        for (b, e) in &den {
+            match lifted.iter_mut().find(|(x, _)| x == b) {
+                Some(slot) => slot.1 += e,
+                None => lifted.push((b.clone(), *e)),
+            }
+        }
+        lifted.retain(|(_, p)| *p != 0.0);
+        for (cm, m) in expand(*c, &lifted, 0)? {
+            match num.iter_mut().find(|(_, x)| *x == m) {
+                Some(slot) => slot.0 += cm,
+                None => num.push((cm, m)),
+            }
+        }
+        if num.len() > MAX_MONOMIALS {
+            return None;
+        }
+    }
+    num.retain(|(c, _)| *c != 0.0);
+    if num.is_empty() {
+        return Some(Expr::Num(0.0));
+    }
+    // Cancel what every monomial shares with the denominator.
+    for (b, e) in den.iter_mut() {
+        let common = num
+            .iter()
+            .map(|(_, m)| m.iter().find(|(x, _)| x == b).map_or(0.0, |(_, p)| *p))
+            .fold(f64::INFINITY, f64::min)
+            .min(*e);
+        if common > 0.0 {
+            *e -= common;
+            for (_, m) in num.iter_mut() {
+                if let Some(slot) = m.iter_mut().find(|(x, _)| x == b) {
+                    slot.1 -= common;
+                }
+                m.retain(|(_, p)| *p != 0.0);
+            }
+        }
+    }
+    den.retain(|(_, e)| *e != 0.0);
+    // Numbers last, positive terms first, as collect_sum writes sums; an all-negative
+    // numerator as the negative of a positive one.
+    let negate = num.iter().all(|(c, _)| *c < 0.0);
+    if negate {
+        num.iter_mut().for_each(|(c, _)| *c = -*c);
+    }
+    let sum = num
+        .iter()
+        .map(|(c, m)| mono_expr(*c, m))
+        .reduce(|a, b| Expr::Add(Box::new(a), Box::new(b)))?;
+    let numerator = collect_sum(&sum);
+    let quotient = match product_of(den.into_iter().map(|(b, e)| power_of(b, e)).collect()) {
+        None => numerator,
+        Some(d) => match numerator {
+            Expr::Neg(n) => Expr::Neg(Box::new(Expr::Div(n, Box::new(d)))),
+            n => Expr::Div(Box::new(n), Box::new(d)),
+        },
+    };
+    Some(if negate {
+        Expr::Neg(Box::new(quotient))
+    } else {
+        quotient
+    })
 }

@@ -1,51 +1,81 @@
-//! Functionals $J[x] = \int_D G\big(t, (h * x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their exact
-//! gradients and Hessian-vector products, evaluated by nested quadrature and checked by Gateaux
-//! differences.
+//! Functionals $J\[x\] = \int_D G\big(t, (h * x)(t), y(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$, their
+//! exact gradients and Hessian-vector products, evaluated by nested quadrature and checked by
+//! Gateaux differences. Least squares is the loss $G = \tfrac12(u - y)^2$.
 
-use crate::closed_form::{ClosedForm, ConvPath, convolve_symbolic};
+use crate::closed_form::{ClosedForm, ConvPath, NoClosedForm, convolve_symbolic};
 use crate::convolution::{ConvOutput, Convolution};
 use crate::error::{ContinuousError, Result};
-use crate::functionals::{GateauxReport, NESTED_INNER, NESTED_OUTER, richardson_directional};
 use crate::quadrature::{QuadParams, integrate};
 use crate::realfn::{Interval, RealFn};
 use crate::symbolic::{CompiledExpr, Expr};
-use crate::variational::losses::U;
+use crate::variational::gateaux::{GateauxReport, richardson_directional};
+use crate::variational::losses::{self, U};
+use crate::variational::signal::{AsSignal, IntoSignal, Perturbed, SharedSignal, Signal};
 use crate::variational::{X, XP, XPP, along_path, euler_lagrange};
 use std::cell::{Cell, RefCell};
 
-/// The data term $\int_D G(t, (h * x)(t))\\,dt$: the kernel and $G$ with its first two
+/// Quadrature of the inner integral of a nested one ($(h*x)(t)$ at each outer node): tighter than
+/// the outer, so that its errors stay below the outer tolerance once integrated.
+pub(crate) const NESTED_INNER: QuadParams = QuadParams {
+    rel_tol: 1e-12,
+    abs_tol: 1e-300,
+    max_subdivisions: 4000,
+    max_evaluations: 500_000,
+};
+
+/// Quadrature of the outer integral of a nested one (a cost, a gradient value).
+pub(crate) const NESTED_OUTER: QuadParams = QuadParams {
+    rel_tol: 1e-11,
+    abs_tol: 1e-300,
+    max_subdivisions: 4000,
+    max_evaluations: 500_000,
+};
+
+/// The variable of a data term standing for the data $y(t)$.
+pub const Y: &str = "y";
+
+/// The data term $\int_D G(t, (h * x)(t), y(t))\\,dt$: the kernel, the loss as given, and the loss
+/// with the data substituted (when the data is an expression) with its first two
 /// $u$-derivatives.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct DataTerm {
-    h: Expr,
-    hc: CompiledExpr,
+    h: SharedSignal,
+    /// The loss as given (in `t`, `u`, and `y`).
+    loss: Expr,
     g: Expr,
     g_u: Expr,
     g_uu: Expr,
-    /// Where $G(t, 0) \ne 0$ may hold (outside it and outside the support of $h * x$ the
+    /// Where $G(t, 0, y(t)) \ne 0$ may hold (outside it and outside the support of $h * x$ the
     /// integrand vanishes).
     g_at_zero: Interval,
     g_breaks: Vec<f64>,
+    /// Whether $G$ still uses `y` (data that is not an expression, bound point by point).
+    uses_y: bool,
 }
 
-/// A functional $J\[x\] = \int_D G\big(t, (h * x)(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a signal
-/// $x$, with its first variation
-/// $$\frac{\delta J}{\delta x}(s) = \int_D h(t - s)\\, G_u\big(t, (h * x)(t)\big)\\,dt + \frac{\partial L}{\partial x} - \frac{d}{dt}\frac{\partial L}{\partial x'},$$
-/// that is $\big(Rh * G_u(\cdot, h * x)\big)(s) + E(s)$ (the regulariser's part $E$ for $s$ inside
-/// $D$, for variations that vanish at the ends of $D$), and its second variation in a direction
-/// $v$,
-/// $$\big(\nabla^2 J\\, v\big)(s) = \int_D h(t - s)\\, G_{uu}\big(t, (h * x)(t)\big)\\,(h * v)(t)\\,dt + E_x v + E_{x'} v' + E_{x''} v''.$$
+/// A functional $J\[x\] = \int_D G\big(t, (h * x)(t), y(t)\big)\\,dt + \int_D L(t, x, x')\\,dt$ of a
+/// signal $x$, with its first variation
+/// $$\frac{\delta J}{\delta x}(s) = \int_D h(t - s)\\, G_u\big(t, (h * x)(t), y(t)\big)\\,dt + \frac{\partial L}{\partial x} - \frac{d}{dt}\frac{\partial L}{\partial x'},$$
+/// that is $\big(Rh * G_u(\cdot, h * x, y)\big)(s) + E(s)$ (the regulariser's part $E$ for $s$
+/// inside $D$, for variations that vanish at the ends of $D$), and its second variation in a
+/// direction $v$,
+/// $$\big(\nabla^2 J\\, v\big)(s) = \int_D h(t - s)\\, G_{uu}\big(t, (h * x)(t), y(t)\big)\\,(h * v)(t)\\,dt + E_x v + E_{x'} v' + E_{x''} v''.$$
 ///
-/// $G$ is an expression in `t` and `u` (see [`crate::losses`]), $L$ one in `t`, `x`, `xp`;
-/// the signal is an expression in `t`. Integrals are nested quadratures: the inner one gives
-/// $(h * x)(t)$ at `inner` tolerance, the outer one the value or gradient at `outer` tolerance.
+/// Least squares is one loss, $G = \tfrac12(u - y)^2$ ([`Functional::least_squares`]); others are
+/// in [`crate::losses`]. $G$ is an expression in `t`, `u` and the data `y`, $L$ one in `t`, `x`,
+/// `xp`. The kernel $h$, the data $y$ and the signal $x$ are anything that implements
+/// [`Signal`] — an expression, a closure with a declared support
+/// ([`crate::FnWithSupport`]), sampled data with an interpolation rule ([`crate::Sampled`]).
+/// Expressions open the exact paths: closed-form convolutions, symbolic Euler–Lagrange terms.
+/// Integrals are nested quadratures: the inner one gives $(h * x)(t)$ at `inner` tolerance, the
+/// outer one the value or gradient at `outer` tolerance, and inner errors are carried into the
+/// outer estimates.
 ///
 /// ```
 /// # use flipshift_continuous::{Expr, Functional, losses};
 /// // J[x] = ½∫(gauss * x − 0)² dt + ½·0.1∫x′² dt at x = gauss.
 /// let h = Expr::parse("gauss(t)")?;
-/// let j = Functional::new()
-///     .with_data_term(h, losses::least_squares(&Expr::num(0.0))?)?
+/// let j = Functional::least_squares(h, Expr::num(0.0))?
 ///     .with_regulariser(losses::smoothness(0.1)?)?;
 /// let x = Expr::parse("gauss(t)")?;
 /// let (v, _) = j.value(&x)?;
@@ -55,15 +85,26 @@ struct DataTerm {
 /// assert!((v - exact).abs() < 1e-12);
 /// # Ok::<(), flipshift_continuous::ContinuousError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Functional {
     data: Option<DataTerm>,
+    y: Option<SharedSignal>,
     reg: Option<Expr>,
     domain: Interval,
     /// Quadrature settings of the inner integrals ($(h * x)(t)$).
     pub inner: QuadParams,
     /// Quadrature settings of the outer integrals (the value, the gradient, the Hessian).
     pub outer: QuadParams,
+}
+
+impl std::fmt::Debug for Functional {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Functional")
+            .field("loss", &self.data.as_ref().map(|d| d.loss.to_unicode()))
+            .field("regulariser", &self.reg.as_ref().map(Expr::to_unicode))
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Functional {
@@ -76,9 +117,9 @@ impl Default for Functional {
 /// Euler–Lagrange expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientForm {
-    /// The kernel $h$, if there is a data term.
+    /// The kernel $h$, if there is a data term and it is an expression.
     pub h: Option<Expr>,
-    /// $\partial G/\partial u$ in `t` and `u`, if there is a data term.
+    /// $\partial G/\partial u$ in `t` and `u` (and `y`), if there is a data term.
     pub g_u: Option<Expr>,
     /// $E = \partial L/\partial x - \frac{d}{dt}\partial L/\partial x'$ in `t`, `x`, `xp`, `xpp`,
     /// if there is a regulariser.
@@ -98,9 +139,12 @@ impl GradientForm {
     /// written out, $z = h * x$.
     pub fn to_unicode(&self) -> String {
         let mut parts = Vec::new();
-        if let (Some(k), Some(gu)) = (self.kernel_at(), &self.g_u) {
+        if let Some(gu) = &self.g_u {
             let gz = gu.substitute(U, &Expr::var("z"));
-            parts.push(format!("∫ ({})·({}) dt", k.to_unicode(), gz.to_unicode()));
+            let k = self
+                .kernel_at()
+                .map_or("h(t − s)".to_string(), |k| k.to_unicode());
+            parts.push(format!("∫ ({k})·({}) dt", gz.to_unicode()));
         }
         if let Some(el) = &self.euler_lagrange {
             parts.push(format!(
@@ -109,7 +153,7 @@ impl GradientForm {
             ));
         }
         let mut out = format!("δJ/δx(s) = {}", parts.join(" + "));
-        if self.h.is_some() {
+        if self.g_u.is_some() {
             out.push_str(", z = h*x");
         }
         if self.euler_lagrange.is_some() {
@@ -121,11 +165,13 @@ impl GradientForm {
     /// $\delta J/\delta x(s)$ in LaTeX, in the same shape as [`GradientForm::to_unicode`].
     pub fn to_latex(&self) -> String {
         let mut parts = Vec::new();
-        if let (Some(k), Some(gu)) = (self.kernel_at(), &self.g_u) {
+        if let Some(gu) = &self.g_u {
             let gz = gu.substitute(U, &Expr::var("z"));
+            let k = self
+                .kernel_at()
+                .map_or("h(t - s)".to_string(), |k| k.to_latex());
             parts.push(format!(
-                "\\int \\left({}\\right)\\left({}\\right)dt",
-                k.to_latex(),
+                "\\int \\left({k}\\right)\\left({}\\right)dt",
                 gz.to_latex()
             ));
         }
@@ -146,21 +192,24 @@ impl GradientForm {
 /// remembering the worst error estimate and the first failure (the evaluation itself then
 /// returns NaN).
 struct Blurred<'a> {
-    conv: Convolution<&'a CompiledExpr, &'a dyn RealFn>,
+    conv: Convolution<&'a dyn RealFn, &'a dyn RealFn>,
     closed: Option<ClosedForm>,
     worst: Cell<f64>,
     failure: RefCell<Option<ContinuousError>>,
 }
 
 impl<'a> Blurred<'a> {
-    fn new(
-        h: &'a CompiledExpr,
-        x: &'a dyn RealFn,
-        params: QuadParams,
-        closed: Option<ClosedForm>,
-    ) -> Self {
+    fn new(h: &'a dyn Signal, x: &'a dyn Signal, params: QuadParams) -> Self {
+        let closed = match (h.expr(), x.expr()) {
+            (Some(he), Some(xe)) => convolve_symbolic(he, xe).ok(),
+            _ => None,
+        };
         Self {
-            conv: Convolution { h, x, params },
+            conv: Convolution {
+                h: h as &dyn RealFn,
+                x: x as &dyn RealFn,
+                params,
+            },
             closed,
             worst: Cell::new(0.0),
             failure: RefCell::new(None),
@@ -194,10 +243,6 @@ impl<'a> Blurred<'a> {
     }
 }
 
-fn eval_g(g: &Expr, t: f64, u: f64) -> f64 {
-    g.eval_vars(&[("t", t), (U, u)]).unwrap_or(f64::NAN)
-}
-
 fn ends(iv: &Interval) -> impl Iterator<Item = f64> {
     [iv.a(), iv.b()].into_iter().filter(|v| v.is_finite())
 }
@@ -217,12 +262,32 @@ fn check_points(s: &[f64]) -> Result<()> {
     }
 }
 
+/// `e` in `t`, `x`, `xp`, `xpp` along the signal at `t`, from its values and derivatives.
+fn along(e: &Expr, x: &dyn Signal, t: f64) -> f64 {
+    e.eval_vars(&[
+        ("t", t),
+        (X, x.eval(t)),
+        (XP, x.derivative(t, 1)),
+        (XPP, x.derivative(t, 2)),
+    ])
+    .unwrap_or(f64::NAN)
+}
+
+/// A signal given to a functional: checked to be one of `t` alone when it is an expression.
+fn check_signal(x: &dyn Signal, what: &str) -> Result<()> {
+    if let Some(e) = x.expr() {
+        e.require_vars(&["t"], what)?;
+    }
+    Ok(())
+}
+
 impl Functional {
     /// The zero functional on $D = \mathbb{R}$; add terms with [`Functional::with_data_term`] and
     /// [`Functional::with_regulariser`].
     pub fn new() -> Self {
         Self {
             data: None,
+            y: None,
             reg: None,
             domain: Interval::real_line(),
             inner: NESTED_INNER,
@@ -230,27 +295,74 @@ impl Functional {
         }
     }
 
-    /// Add the data term $\int_D G(t, (h * x)(t))\\,dt$: `h` in `t`, `g` in `t` and `u`.
-    pub fn with_data_term(mut self, h: Expr, g: Expr) -> Result<Self> {
-        h.require_vars(&["t"], "the kernel h")?;
-        g.require_vars(&["t", U], "the data term G")?;
-        let hc = h.compile()?;
-        let g = g.simplify();
-        let g_u = g.diff(U).simplify();
-        let g_uu = g_u.diff(U).simplify();
-        let at_zero = g.substitute(U, &Expr::num(0.0)).simplify();
-        let mut g_breaks = at_zero.breakpoints();
-        g_breaks.extend(g_u.substitute(U, &Expr::num(1.0)).breakpoints());
+    /// Least squares $J\[x\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$, whose gradient is the
+    /// correlation of $h$ with the residual, $(Rh * (h*x - y))(s)$.
+    pub fn least_squares(h: impl IntoSignal, y: impl IntoSignal) -> Result<Self> {
+        Self::new()
+            .with_data_term(h, losses::least_squares(&Expr::var(Y))?)?
+            .with_data(y)
+    }
+
+    /// Add the data term $\int_D G(t, (h * x)(t), y(t))\\,dt$: `h` any signal, `g` in `t`, `u`
+    /// and `y` (the data, see [`Functional::with_data`]; zero until given).
+    pub fn with_data_term(mut self, h: impl IntoSignal, g: Expr) -> Result<Self> {
+        let h = h.into_signal()?;
+        check_signal(&*h, "the kernel h")?;
+        g.require_vars(&["t", U, Y], "the data term G")?;
         self.data = Some(DataTerm {
             h,
-            hc,
-            g_at_zero: at_zero.support(),
-            g,
-            g_u,
-            g_uu,
-            g_breaks,
+            g: Expr::num(0.0),
+            g_u: Expr::num(0.0),
+            g_uu: Expr::num(0.0),
+            g_at_zero: Interval::real_line(),
+            g_breaks: Vec::new(),
+            uses_y: false,
+            loss: g,
         });
+        self.rebuild_data();
         Ok(self)
+    }
+
+    /// The data $y$ bound to the variable `y` of the data term.
+    pub fn with_data(mut self, y: impl IntoSignal) -> Result<Self> {
+        self.y = Some(y.into_signal()?);
+        self.rebuild_data();
+        Ok(self)
+    }
+
+    /// $G$ with the data substituted when it is an expression, and its derivatives.
+    fn rebuild_data(&mut self) {
+        let y_expr = match &self.y {
+            Some(y) => y.expr().cloned(),
+            None => Some(Expr::num(0.0)),
+        };
+        let Some(d) = self.data.as_mut() else {
+            return;
+        };
+        let g = match &y_expr {
+            Some(ye) => d.loss.substitute(Y, ye),
+            None => d.loss.clone(),
+        }
+        .simplify();
+        d.uses_y = g.depends_on(Y);
+        d.g_u = g.diff(U).simplify();
+        d.g_uu = d.g_u.diff(U).simplify();
+        let at_zero = g.substitute(U, &Expr::num(0.0)).simplify();
+        let mut support = at_zero.support();
+        let mut breaks = at_zero.breakpoints();
+        breaks.extend(d.g_u.substitute(U, &Expr::num(1.0)).breakpoints());
+        if d.uses_y
+            && let Some(y) = &self.y
+        {
+            // G(t, 0, y(t)) lives where y does (and where G does without it).
+            let without = at_zero.substitute(Y, &Expr::num(0.0)).simplify();
+            support = without.support().hull(&y.support());
+            breaks.extend(y.breakpoints());
+            breaks.extend(ends(&y.support()));
+        }
+        d.g_at_zero = support;
+        d.g_breaks = breaks;
+        d.g = g;
     }
 
     /// Add the regulariser $\int_D L(t, x, x')\\,dt$: `l` in `t`, `x`, `xp`.
@@ -274,53 +386,98 @@ impl Functional {
         self.domain
     }
 
+    /// The kernel $h$ of the data term.
+    pub fn kernel(&self) -> Option<&SharedSignal> {
+        self.data.as_ref().map(|d| &d.h)
+    }
+
+    /// The loss $G$ as given (in `t`, `u`, `y`).
+    pub fn loss(&self) -> Option<&Expr> {
+        self.data.as_ref().map(|d| &d.loss)
+    }
+
+    /// The data $y$, if given.
+    pub fn data(&self) -> Option<&SharedSignal> {
+        self.y.as_ref()
+    }
+
+    /// The regulariser $L$.
+    pub fn regulariser(&self) -> Option<&Expr> {
+        self.reg.as_ref()
+    }
+
+    fn eval_g(&self, g: &Expr, d: &DataTerm, t: f64, u: f64) -> f64 {
+        let y = match (&self.y, d.uses_y) {
+            (Some(y), true) => y.eval(t),
+            _ => 0.0,
+        };
+        g.eval_vars(&[("t", t), (U, u), (Y, y)]).unwrap_or(f64::NAN)
+    }
+
     /// How the inner convolution $(h * x)(t)$ is computed for the signal `x`: exactly, when $h$
-    /// and $x$ belong to a family closed under convolution, or by quadrature (with the reason);
-    /// `None` without a data term.
-    pub fn inner_path(&self, x: &Expr) -> Option<ConvPath> {
-        self.data
-            .as_ref()
-            .map(|d| match convolve_symbolic(&d.h, x) {
+    /// and $x$ are expressions of a family closed under convolution, or by quadrature (with the
+    /// reason); `None` without a data term.
+    pub fn inner_path(&self, x: &(impl AsSignal + ?Sized)) -> Option<ConvPath> {
+        let d = self.data.as_ref()?;
+        let x = x.as_signal().ok()?;
+        Some(match (d.h.expr(), x.expr()) {
+            (Some(h), Some(xe)) => match convolve_symbolic(h, xe) {
                 Ok(cf) => ConvPath::ClosedForm(cf.family()),
                 Err(why) => ConvPath::Quadrature(why),
-            })
+            },
+            (None, _) => ConvPath::Quadrature(NoClosedForm::Unsupported {
+                operand: "h",
+                what: "a function that is not an expression".into(),
+            }),
+            (_, None) => ConvPath::Quadrature(NoClosedForm::Unsupported {
+                operand: "x",
+                what: "a function that is not an expression".into(),
+            }),
+        })
     }
 
     /// The data term's gradient $(Rh * G_u(\cdot, h * x))(s)$ in closed form, when there is one:
-    /// $G$ quadratic in $u$ ($G_{uu} \equiv c$, least squares), $D = \mathbb{R}$, and $h * x$,
-    /// the residual $G_u = c\\,(h * x) + G_u(t, 0)$ and $Rh * G_u$ all in families closed under
-    /// convolution (e.g. Gaussians throughout). [`Functional::gradient`] uses it when it exists.
-    pub fn data_gradient_closed_form(&self, x: &Expr) -> Option<ClosedForm> {
+    /// $G$ quadratic in $u$ ($G_{uu} \equiv c$, least squares), $D = \mathbb{R}$, $h$, $x$ and the
+    /// data expressions, and $h * x$, the residual $G_u = c\\,(h * x) + G_u(t, 0)$ and
+    /// $Rh * G_u$ all in families closed under convolution (e.g. Gaussians throughout).
+    /// [`Functional::gradient`] uses it when it exists.
+    pub fn data_gradient_closed_form(&self, x: &(impl AsSignal + ?Sized)) -> Option<ClosedForm> {
+        let x = x.as_signal().ok()?;
+        self.closed_gradient(&*x)
+    }
+
+    fn closed_gradient(&self, x: &dyn Signal) -> Option<ClosedForm> {
         let d = self.data.as_ref()?;
-        if self.domain.a().is_finite() || self.domain.b().is_finite() {
+        if self.domain.a().is_finite() || self.domain.b().is_finite() || d.uses_y {
             return None;
         }
+        let (h, xe) = (d.h.expr()?, x.expr()?);
         let c = d.g_uu.constant_value()?;
-        let z = convolve_symbolic(&d.h, x).ok()?;
+        let z = convolve_symbolic(h, xe).ok()?;
         let r = (Expr::num(c) * z.into_expr() + d.g_u.substitute(U, &Expr::num(0.0))).simplify();
-        convolve_symbolic(&d.h.reversed(), &r).ok()
+        convolve_symbolic(&h.reversed(), &r).ok()
     }
 
     /// The symbolic first variation.
     pub fn gradient_form(&self) -> GradientForm {
         GradientForm {
-            h: self.data.as_ref().map(|d| d.h.clone()),
+            h: self.data.as_ref().and_then(|d| d.h.expr().cloned()),
             g_u: self.data.as_ref().map(|d| d.g_u.clone()),
             euler_lagrange: self.reg.as_ref().map(euler_lagrange),
         }
     }
 
-    fn compile_signal(x: &Expr, what: &str) -> Result<CompiledExpr> {
-        x.require_vars(&["t"], what)?;
-        x.compile()
+    /// $J\[x\]$ and an error estimate.
+    pub fn value(&self, x: &(impl AsSignal + ?Sized)) -> Result<(f64, f64)> {
+        let x = x.as_signal()?;
+        self.value_of(&*x)
     }
 
-    /// $J\[x\]$ and an error estimate.
-    pub fn value(&self, x: &Expr) -> Result<(f64, f64)> {
-        let xc = Self::compile_signal(x, "the signal x")?;
+    fn value_of(&self, x: &dyn Signal) -> Result<(f64, f64)> {
+        check_signal(x, "the signal x")?;
         let mut total = (0.0, 0.0);
         if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
+            let z = Blurred::new(&*d.h, x, self.inner);
             let support = z.conv.support().hull(&d.g_at_zero);
             if let Some(iv) = support.intersect(&self.domain) {
                 let mut bps = z.conv.breakpoints();
@@ -330,8 +487,8 @@ impl Functional {
                 let res = integrate(
                     &|t| {
                         let u = z.eval(t);
-                        gu_max.set(gu_max.get().max(eval_g(&d.g_u, t, u).abs()));
-                        eval_g(&d.g, t, u)
+                        gu_max.set(gu_max.get().max(self.eval_g(&d.g_u, d, t, u).abs()));
+                        self.eval_g(&d.g, d, t, u)
                     },
                     iv,
                     &bps,
@@ -353,16 +510,43 @@ impl Functional {
             }
         }
         if let Some(l) = &self.reg {
-            let along = along_path(l, x)?.compile()?;
-            if let Some(iv) = along.support().intersect(&self.domain) {
-                let mut bps = along.breakpoints();
-                bps.extend(ends(&self.domain));
-                let (v, info) = integrate(&|t| along.eval_formula(t), iv, &bps, self.outer)?;
-                total.0 += v;
-                total.1 += info.error_estimate;
-            }
+            let (v, e) = self.regulariser_value(l, x)?;
+            total.0 += v;
+            total.1 += e;
         }
         Ok(total)
+    }
+
+    /// $\int_D L(t, x, x')\\,dt$: symbolically along an expression, pointwise otherwise.
+    fn regulariser_value(&self, l: &Expr, x: &dyn Signal) -> Result<(f64, f64)> {
+        if let Some(xe) = x.expr() {
+            let along_x = along_path(l, xe)?.compile()?;
+            let Some(iv) = along_x.support().intersect(&self.domain) else {
+                return Ok((0.0, 0.0));
+            };
+            let mut bps = along_x.breakpoints();
+            bps.extend(ends(&self.domain));
+            let (v, info) = integrate(&|t| along_x.eval_formula(t), iv, &bps, self.outer)?;
+            return Ok((v, info.error_estimate));
+        }
+        let l0 = l
+            .substitute(X, &Expr::num(0.0))
+            .substitute(XP, &Expr::num(0.0))
+            .simplify();
+        let support = if l0.constant_value() == Some(0.0) {
+            x.support()
+        } else {
+            x.support().hull(&l0.support())
+        };
+        let Some(iv) = support.intersect(&self.domain) else {
+            return Ok((0.0, 0.0));
+        };
+        let mut bps = x.breakpoints();
+        bps.extend(ends(&x.support()));
+        bps.extend(ends(&self.domain));
+        bps.extend(l0.breakpoints());
+        let (v, info) = integrate(&|t| along(l, x, t), iv, &bps, self.outer)?;
+        Ok((v, info.error_estimate))
     }
 
     /// The data term's part of a first or second variation at each `s`:
@@ -375,8 +559,8 @@ impl Functional {
         extra_breaks: &[f64],
         s: &[f64],
     ) -> Result<ConvOutput> {
-        let hs = d.hc.support();
-        let hb = d.hc.breakpoints();
+        let hs = d.h.support();
+        let hb = d.h.breakpoints();
         let mut out = ConvOutput::default();
         let mut common = z.conv.breakpoints();
         common.extend(d.g_breaks.iter().copied());
@@ -395,7 +579,7 @@ impl Functional {
             bps.extend(ends(&hs).map(|b| b + si));
             let res = integrate(
                 &|t| {
-                    let k = d.hc.eval(t - si);
+                    let k = d.h.eval(t - si);
                     if k == 0.0 {
                         0.0
                     } else {
@@ -416,37 +600,40 @@ impl Functional {
 
     /// $\int |h|$, for carrying inner errors into outer estimates.
     fn h_l1(&self, d: &DataTerm) -> Result<f64> {
-        let (v, _) = integrate(
-            &|t| d.hc.eval(t).abs(),
-            d.hc.support(),
-            &d.hc.breakpoints(),
-            self.outer,
-        )?;
+        let s = d.h.support();
+        let mut bps = d.h.breakpoints();
+        bps.extend(ends(&s));
+        let (v, _) = integrate(&|t| d.h.eval(t).abs(), s, &bps, self.outer)?;
         Ok(v)
     }
 
     /// $\delta J/\delta x(s)$ at each point of `s`, with error estimates.
-    pub fn gradient(&self, x: &Expr, s: &[f64]) -> Result<ConvOutput> {
+    pub fn gradient(&self, x: &(impl AsSignal + ?Sized), s: &[f64]) -> Result<ConvOutput> {
+        let x = x.as_signal()?;
+        self.gradient_of(&*x, s)
+    }
+
+    fn gradient_of(&self, x: &dyn Signal, s: &[f64]) -> Result<ConvOutput> {
         check_points(s)?;
-        let xc = Self::compile_signal(x, "the signal x")?;
+        check_signal(x, "the signal x")?;
         let mut out = ConvOutput {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
             unmet: Vec::new(),
         };
-        if let Some(exact) = self.data_gradient_closed_form(x) {
+        if let Some(exact) = self.closed_gradient(x) {
             for (k, &si) in s.iter().enumerate() {
                 let (v, e) = exact.eval_with_error(si);
                 out.values[k] += v;
                 out.error_estimates[k] += e;
             }
         } else if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
+            let z = Blurred::new(&*d.h, x, self.inner);
             let g_uu_max = Cell::new(0.0f64);
             let weight = |t: f64, u: f64| {
-                g_uu_max.set(g_uu_max.get().max(eval_g(&d.g_uu, t, u).abs()));
-                eval_g(&d.g_u, t, u)
+                g_uu_max.set(g_uu_max.get().max(self.eval_g(&d.g_uu, d, t, u).abs()));
+                self.eval_g(&d.g_u, d, t, u)
             };
             let part = self.correlate_data(d, &z, &weight, &[], s)?;
             let inner = z.worst.get() * g_uu_max.get() * self.h_l1(d)?;
@@ -457,20 +644,35 @@ impl Functional {
             out.evaluations += part.evaluations;
         }
         if let Some(l) = &self.reg {
-            let el = along_path(&euler_lagrange(l), x)?.compile()?;
-            self.add_pointwise(&el, s, &mut out)?;
+            let el = euler_lagrange(l);
+            match x.expr() {
+                Some(xe) => {
+                    let f = along_path(&el, xe)?.compile()?;
+                    self.add_pointwise(&|t| f.eval(t), &el, s, &mut out)?;
+                }
+                None => self.add_pointwise(&|t| along(&el, x, t), &el, s, &mut out)?,
+            }
         }
         Ok(out)
     }
 
     /// Add the pointwise part `f(s)` for the `s` inside the domain.
-    fn add_pointwise(&self, f: &CompiledExpr, s: &[f64], out: &mut ConvOutput) -> Result<()> {
+    fn add_pointwise(
+        &self,
+        f: &dyn Fn(f64) -> f64,
+        what: &Expr,
+        s: &[f64],
+        out: &mut ConvOutput,
+    ) -> Result<()> {
         for (k, &si) in s.iter().enumerate() {
             if self.domain.contains(si) {
-                let v = f.eval(si);
+                let v = f(si);
                 if !v.is_finite() {
                     return Err(ContinuousError::NotDefined {
-                        what: format!("the regulariser's Euler–Lagrange term {}", f.expr()),
+                        what: format!(
+                            "the regulariser's Euler–Lagrange term {}",
+                            what.to_unicode()
+                        ),
                         t: si,
                         value: v,
                     });
@@ -482,12 +684,28 @@ impl Functional {
         Ok(())
     }
 
+    /// The gradient $\delta J/\delta x$ at `x` as a function of $s$ (each evaluation a nested
+    /// quadrature; NaN where it fails): for [`crate::gateaux_check`] and plots.
+    pub fn gradient_fn<'a>(&'a self, x: &'a (impl AsSignal + ?Sized)) -> Result<impl RealFn + 'a> {
+        Ok(GradientFn {
+            j: self,
+            x: x.as_signal()?,
+        })
+    }
+
     /// The Hessian-vector product $(\nabla^2 J\\, v)(s)$ at each point of `s`: the second variation
     /// of $J$ at `x` in the direction `v`.
-    pub fn hessian_vector(&self, x: &Expr, v: &Expr, s: &[f64]) -> Result<ConvOutput> {
+    pub fn hessian_vector(
+        &self,
+        x: &(impl AsSignal + ?Sized),
+        v: &(impl AsSignal + ?Sized),
+        s: &[f64],
+    ) -> Result<ConvOutput> {
+        let (x, v) = (x.as_signal()?, v.as_signal()?);
+        let (x, v): (&dyn Signal, &dyn Signal) = (&*x, &*v);
         check_points(s)?;
-        let xc = Self::compile_signal(x, "the signal x")?;
-        let vc = Self::compile_signal(v, "the direction v")?;
+        check_signal(x, "the signal x")?;
+        check_signal(v, "the direction v")?;
         let mut out = ConvOutput {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
@@ -495,10 +713,10 @@ impl Functional {
             unmet: Vec::new(),
         };
         if let Some(d) = &self.data {
-            let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
-            let hv = Blurred::new(&d.hc, &vc, self.inner, convolve_symbolic(&d.h, v).ok());
+            let z = Blurred::new(&*d.h, x, self.inner);
+            let hv = Blurred::new(&*d.h, v, self.inner);
             let weight = |t: f64, u: f64| {
-                let w = eval_g(&d.g_uu, t, u);
+                let w = self.eval_g(&d.g_uu, d, t, u);
                 if w == 0.0 { 0.0 } else { w * hv.eval(t) }
             };
             let part = self.correlate_data(d, &z, &weight, &hv.conv.breakpoints(), s)?;
@@ -519,42 +737,70 @@ impl Functional {
         }
         if let Some(l) = &self.reg {
             let el = euler_lagrange(l);
-            let (v1, v2) = (v.diff("t"), v.diff("t").diff("t"));
-            let lin = (el.diff(X) * v.clone() + el.diff(XP) * v1 + el.diff(XPP) * v2).simplify();
-            let along = along_path(&lin, x)?.compile()?;
-            self.add_pointwise(&along, s, &mut out)?;
+            let (ex, exp, expp) = (
+                el.diff(X).simplify(),
+                el.diff(XP).simplify(),
+                el.diff(XPP).simplify(),
+            );
+            match (x.expr(), v.expr()) {
+                (Some(xe), Some(ve)) => {
+                    let (v1, v2) = (ve.diff("t"), ve.diff("t").diff("t"));
+                    let lin = (ex * ve.clone() + exp * v1 + expp * v2).simplify();
+                    let f = along_path(&lin, xe)?.compile()?;
+                    self.add_pointwise(&|t| f.eval(t), &lin, s, &mut out)?;
+                }
+                _ => {
+                    let f = |t: f64| {
+                        along(&ex, x, t) * v.eval(t)
+                            + along(&exp, x, t) * v.derivative(t, 1)
+                            + along(&expp, x, t) * v.derivative(t, 2)
+                    };
+                    self.add_pointwise(&f, &el, s, &mut out)?;
+                }
+            }
         }
         Ok(out)
     }
 
-    /// Check the gradient at `x` numerically in the direction `phi` (an expression in `t`, best a
-    /// smooth bump inside the domain such as [`crate::losses::bump`]): the Richardson-extrapolated
-    /// central difference of $\varepsilon \mapsto J[x + \varepsilon\varphi]$ at 0 against
+    /// Check the gradient at `x` numerically in the direction `phi` (best a [`crate::Bump`]
+    /// inside the domain): the Richardson-extrapolated central difference of
+    /// $\varepsilon \mapsto J\[x + \varepsilon\varphi\]$ at 0 against
     /// $\int \frac{\delta J}{\delta x}\\,\varphi$.
-    pub fn gateaux_check(&self, x: &Expr, phi: &Expr, eps0: f64) -> Result<GateauxReport> {
-        let phic = Self::compile_signal(phi, "the direction φ")?;
+    pub fn gateaux_check(
+        &self,
+        x: &(impl AsSignal + ?Sized),
+        phi: &(impl AsSignal + ?Sized),
+        eps0: f64,
+    ) -> Result<GateauxReport> {
+        let (x, phi) = (x.as_signal()?, phi.as_signal()?);
+        let (x, phi): (&dyn Signal, &dyn Signal) = (&*x, &*phi);
+        check_signal(phi, "the direction φ")?;
         let f = |eps: f64| -> Result<f64> {
-            Ok(self
-                .value(&(x.clone() + Expr::num(eps) * phi.clone()).simplify())?
-                .0)
+            match (x.expr(), phi.expr()) {
+                (Some(xe), Some(pe)) => Ok(self
+                    .value(&(xe.clone() + Expr::num(eps) * pe.clone()).simplify())?
+                    .0),
+                _ => Ok(self.value_of(&Perturbed { x, phi, eps })?.0),
+            }
         };
         let directional = richardson_directional(&f, eps0)?;
-        let support = phic.support();
+        let support = phi.support();
         if !support.is_bounded() {
             return Err(ContinuousError::InvalidParameter {
                 what: "the direction φ".into(),
                 reason: "a Gateaux check needs a direction of bounded support".into(),
             });
         }
-        let mut bps = phic.breakpoints();
+        let mut bps = phi.breakpoints();
+        bps.extend(ends(&support));
         if let Some(d) = &self.data {
-            bps.extend(d.hc.breakpoints());
+            bps.extend(d.h.breakpoints());
         }
         bps.extend(ends(&self.domain));
         // The gradient at the outer nodes, one point at a time (each is itself a nested
         // quadrature); a failure is remembered and reported.
         let failure: RefCell<Option<ContinuousError>> = RefCell::new(None);
-        let grad_at = |si: f64| match self.gradient(x, &[si]) {
+        let grad_at = |si: f64| match self.gradient_of(x, &[si]) {
             Ok(o) => o.values[0],
             Err(e) => {
                 failure.borrow_mut().get_or_insert(e);
@@ -567,7 +813,7 @@ impl Functional {
         };
         let res = integrate(
             &|si| {
-                let p = phic.eval(si);
+                let p = phi.eval(si);
                 if p == 0.0 { 0.0 } else { p * grad_at(si) }
             },
             support,
@@ -579,6 +825,40 @@ impl Functional {
         }
         let (inner_product, _) = res?;
         Ok(GateauxReport::new(directional, inner_product))
+    }
+}
+
+/// $\delta J/\delta x$ at a fixed signal as a function.
+struct GradientFn<'a> {
+    j: &'a Functional,
+    x: crate::variational::signal::SignalRef<'a>,
+}
+
+impl RealFn for GradientFn<'_> {
+    fn eval(&self, s: f64) -> f64 {
+        self.j
+            .gradient_of(&*self.x, &[s])
+            .map_or(f64::NAN, |o| o.values[0])
+    }
+    fn support(&self) -> Interval {
+        match &self.j.data {
+            // (Rh * r) lives on supp(r) − supp(h), r on supp(h*x) ∪ where G(t, 0) ≠ 0.
+            Some(d) => {
+                let r =
+                    d.h.support()
+                        .minkowski_sum(&self.x.support())
+                        .hull(&d.g_at_zero);
+                let data = r.minkowski_sum(&d.h.support().reversed());
+                match &self.j.reg {
+                    Some(_) => data.hull(&self.x.support()),
+                    None => data,
+                }
+            }
+            None => self.x.support(),
+        }
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        Vec::new()
     }
 }
 

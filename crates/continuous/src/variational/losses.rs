@@ -1,7 +1,8 @@
 //! Ready-made data terms $G(t, u)$ and regularisers $L(t, x, x')$ as expressions.
 //!
 //! Data terms use `t` and `u` (the blurred signal $u = (h * x)(t)$) and take the data $y(t)$ as an
-//! expression in `t` (or, for sampled data in the discrete functional, the variable `y`); regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
+//! expression in `t`, or the variable `y` bound to the functional's data (any signal, or samples in
+//! the discrete functional); regularisers use `t`, `x` and `xp`. Each is an ordinary [`Expr`], so it
 //! prints, differentiates and evaluates like one typed by hand.
 
 use crate::error::{ContinuousError, Result};
@@ -102,21 +103,4 @@ pub fn smooth_tv(lambda: f64, eps: f64) -> Result<Expr> {
         Func::Sqrt,
         e.pow(Expr::num(2.0)) + Expr::var(XP).pow(Expr::num(2.0)),
     ))
-}
-
-/// A $C^3$ bump of compact support, $\varphi(t) = \big(1 - ((t - c)/w)^2\big)^4$ on
-/// $|t - c| < w$ and 0 outside, as an expression: the direction of a Gateaux check for
-/// functionals with derivatives of $x$ (it vanishes with three derivatives at its ends, so no
-/// boundary terms arise).
-pub fn bump(centre: f64, half_width: f64) -> Result<Expr> {
-    if !centre.is_finite() {
-        return Err(ContinuousError::NonFinite {
-            what: "bump centre".into(),
-            value: centre,
-        });
-    }
-    let w = positive("bump half-width", half_width)?;
-    let s = (Expr::var("t") - Expr::num(centre)) / w;
-    let body = (Expr::num(1.0) - s.clone().pow(Expr::num(2.0))).pow(Expr::num(4.0));
-    Ok((body * Expr::call(Func::Rect, s / Expr::num(2.0))).simplify())
 }

@@ -9,10 +9,17 @@
 use crate::error::Result;
 use crate::symbolic::Expr;
 
+mod chebyshev;
+mod extremal;
 mod functional;
+mod gateaux;
 pub mod losses;
+mod signal;
 
-pub use functional::{Functional, GradientForm, HessianKernel};
+pub use extremal::{Boundary, Extremal, ExtremalParams, ExtremalSolution};
+pub use functional::{Functional, GradientForm, HessianKernel, Y};
+pub use gateaux::{Bump, GateauxReport, gateaux_check, richardson_directional};
+pub use signal::{AsSignal, Interpolation, IntoSignal, Sampled, SharedSignal, Signal, SignalRef};
 
 /// The variable standing for the path $x(t)$.
 pub const X: &str = "x";

@@ -4,7 +4,7 @@
 use super::sample::{Grid, Rule, sample};
 use crate::{DiscreteError, Method, Mode, convolve as dconvolve, correlate as dcorrelate};
 use flipshift_continuous::{
-    ContinuousError, FnWithSupport, Interval, LeastSquares, QuadParams, RealFn, SharedFn,
+    ContinuousError, FnWithSupport, Functional, Interval, QuadParams, RealFn, SharedFn,
     convolve as cconvolve, correlate as ccorrelate,
 };
 use std::sync::Arc;
@@ -146,7 +146,7 @@ pub fn fit_order(deltas: &[f64], errors: &[f64], floor: f64) -> Option<f64> {
 const TAIL: f64 = 1e-18;
 
 /// A finite window outside of which `f` is negligible (below [`TAIL`] of its peak).
-fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteError> {
+pub(crate) fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64), DiscreteError> {
     let s = f.support();
     if s.is_bounded() {
         let n = 4096;
@@ -363,8 +363,8 @@ pub fn check_agreement(
         coarse,
         params.points.min(11),
     );
-    let ls = LeastSquares::new(h.clone(), x.clone(), y.clone());
-    let g_ref = ls.gradient(&s_grad)?;
+    let ls = Functional::least_squares(h.clone(), y.clone())?;
+    let g_ref = ls.gradient(&x, &s_grad)?;
     let lags = comparison_points(hl - hr, hr - hl, 0.0, coarse, params.points);
     let a_ref = ccorrelate(&*h, &*h, &lags, quad)?;
 
@@ -405,7 +405,7 @@ pub fn check_agreement(
         }
 
         // (a) conv: z lattice starts at h0 + x0.
-        let z = dconvolve(&xs, &hs, Mode::Full, Method::Auto)?;
+        let z = dconvolve(&hs, &xs, Mode::Full, Method::Auto)?;
         let z_at = |t: f64| -> f64 {
             let k = (t / dt).round() as i64 - (h0 + x0);
             usize::try_from(k)
@@ -421,7 +421,7 @@ pub fn check_agreement(
         let row = match usize::try_from(k_t0).ok().filter(|&k| k < e.len()) {
             Some(k) => {
                 e[k] = 1.0;
-                dcorrelate(&e, &hs, Mode::Valid, Method::Direct)?
+                dcorrelate(&hs, &e, Mode::Valid, Method::Direct)?
             }
             None => vec![0.0; xs.len()],
         };
@@ -441,7 +441,7 @@ pub fn check_agreement(
         }
         // g(s) = Δ Σ_n r_n h(t_n − s): the full correlation of r with h; entry k sits at
         // lattice index S = k − (m − 1) + R0 − H0.
-        let corr = dcorrelate(&r, &hs, Mode::Full, Method::Auto)?;
+        let corr = dcorrelate(&hs, &r, Mode::Full, Method::Auto)?;
         let m = hs.len() as i64;
         let big_r0 = r0.min(h0 + x0);
         let g_at = |s: f64| -> f64 {

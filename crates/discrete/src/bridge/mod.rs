@@ -2,7 +2,7 @@
 //! measured agreement of convolutions, functional derivatives, least-squares gradients and
 //! Hessians as the spacing shrinks.
 
-mod agree;
+pub(crate) mod agree;
 mod sample;
 
 pub use agree::{
