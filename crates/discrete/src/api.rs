@@ -1,23 +1,9 @@
 //! Convolution and correlation in SciPy's modes, the Toeplitz matrix $H$, the Jacobian, and
 //! the three operators (direct, Toeplitz, FFT) with their adjoints.
 
-use crate::direct_sum;
-use crate::fourier;
 use crate::linear::{DiscreteError, Layout, LinearOp, Method, Mode, check};
+use crate::plan::Plan;
 use nalgebra::{DMatrix, DVector};
-
-fn full(x: &[f64], h: &[f64], method: Method) -> Result<Vec<f64>, DiscreteError> {
-    let use_fft = match method {
-        Method::Direct => false,
-        Method::Fft => true,
-        Method::Auto => fourier::fft_is_faster(x.len(), h.len()),
-    };
-    if use_fft {
-        fourier::full(x, h)
-    } else {
-        Ok(direct_sum::full(x, h))
-    }
-}
 
 /// The convolution $h * x$ in the given mode, as `scipy.signal.convolve(x, h, mode)`.
 ///
@@ -41,11 +27,10 @@ pub fn convolve(
     check("h", h)?;
     let (n, m) = (x.len(), h.len());
     let (start, len) = (mode.offset(n, m), mode.len(n, m));
-    if method == Method::Direct && mode != Mode::Full {
-        return Ok(direct_sum::window(x, h, start, len));
-    }
-    let z = full(x, h, method)?;
-    Ok(z[start..start + len].to_vec())
+    // Only the mode's entries are computed (overlap-save blocks or direct sums over them).
+    let mut z = vec![0.0; len];
+    crate::plan::window_into(x, h, method, start, &mut z)?;
+    Ok(z)
 }
 
 /// The correlation of `x` with `h`, as `scipy.signal.correlate(x, h, mode)`:
@@ -226,8 +211,8 @@ impl LinearOp for ToeplitzConv {
 /// Convolution by FFT with plans and kernel spectra built once at construction; adjoint:
 /// correlation with $h$ by FFT (the reversed kernel's spectrum, also precomputed).
 pub struct FftConv {
-    forward: fourier::FftKernel,
-    adjoint: fourier::FftKernel,
+    forward: Plan,
+    adjoint: Plan,
     n: usize,
     m: usize,
     mode: Mode,
@@ -250,8 +235,8 @@ impl FftConv {
         let rev: Vec<f64> = h.iter().rev().copied().collect();
         let m = h.len();
         Ok(Self {
-            forward: fourier::FftKernel::new(h, n)?,
-            adjoint: fourier::FftKernel::new(&rev, n + m - 1)?,
+            forward: Plan::new(h, n, Method::Fft)?,
+            adjoint: Plan::new(&rev, n + m - 1, Method::Fft)?,
             n,
             m,
             mode,
@@ -264,20 +249,13 @@ impl LinearOp for FftConv {
     type Range = DVector<f64>;
     fn apply(&self, x: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         check_len("x", x.as_slice(), self.n)?;
-        let z = self.forward.full(x.as_slice())?;
-        let (start, len) = (
-            self.mode.offset(self.n, self.m),
-            self.mode.len(self.n, self.m),
-        );
-        Ok(DVector::from_column_slice(&z[start..start + len]))
+        Ok(DVector::from_vec(
+            self.forward.convolve(x.as_slice(), self.mode)?,
+        ))
     }
     fn apply_adjoint(&self, y: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         let r = embed(y.as_slice(), self.n, self.m, self.mode)?;
-        // Full correlation of r (length n+m−1) with h has length n+2m−2; the adjoint is the
-        // valid part, starting at m − 1.
-        let c = self.adjoint.full(&r)?;
-        Ok(DVector::from_column_slice(
-            &c[self.m - 1..self.m - 1 + self.n],
-        ))
+        // The correlation of r (length n+m−1) with h, valid part: length n, from m − 1.
+        Ok(DVector::from_vec(self.adjoint.convolve(&r, Mode::Valid)?))
     }
 }

@@ -24,11 +24,15 @@ mod api;
 mod bridge;
 mod deconv;
 mod direct_sum;
+mod fft_lengths;
 mod fourier;
 mod functional;
 mod linear;
 mod normal;
 mod optimize;
+mod plan;
+mod scale;
+mod toeplitz_solvers;
 
 pub use api::{DirectConv, FftConv, ToeplitzConv, conv_matrix, convolve, correlate, jacobian};
 pub use bridge::*;
@@ -42,3 +46,4 @@ pub use normal::{
 pub use optimize::{
     IterInfo, MinimizeParams, MinimizeReport, Objective, Optimizer, Termination, minimize,
 };
+pub use plan::Plan;
