@@ -23,14 +23,14 @@ pub fn convolve(
     mode: Mode,
     method: Method,
 ) -> Result<Vec<f64>, DiscreteError> {
-    check("x", x)?;
-    check("h", h)?;
+    // Checked (non-empty, finite) inside, in the pass that also finds the scale.
     let (n, m) = (x.len(), h.len());
-    let (start, len) = (mode.offset(n, m), mode.len(n, m));
+    let (start, len) = (
+        mode.offset(n.max(1), m.max(1)),
+        mode.len(n.max(1), m.max(1)),
+    );
     // Only the mode's entries are computed (overlap-save blocks or direct sums over them).
-    let mut z = vec![0.0; len];
-    crate::plan::window_into(x, h, method, start, &mut z)?;
-    Ok(z)
+    crate::plan::convolve_window(x, h, method, start, len)
 }
 
 /// The correlation of `x` with `h`, as `scipy.signal.correlate(x, h, mode)`:

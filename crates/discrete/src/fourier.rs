@@ -21,6 +21,7 @@
 //! Normalisation: realfft's inverse is unnormalised; the factor $1/N$ is folded into the
 //! kernel's stored spectrum, once.
 
+use crate::buffers;
 use crate::fft_lengths::{TRANSFORM_NS, transform_ns};
 use crate::linear::DiscreteError;
 use crate::scale::{Pow2, exponent_of_max};
@@ -188,7 +189,8 @@ impl std::fmt::Debug for Spectrum {
     }
 }
 
-/// The buffers one block needs; one set per thread, reused by every block it computes.
+/// The buffers one block needs; one set per thread, reused by every block it computes, and
+/// released to the thread's pool afterwards.
 struct Work {
     time: Vec<f64>,
     freq: Vec<Complex<f64>>,
@@ -197,18 +199,38 @@ struct Work {
     scratch: Vec<Complex<f64>>,
 }
 
+impl Drop for Work {
+    fn drop(&mut self) {
+        buffers::release_reals(std::mem::take(&mut self.time));
+        buffers::release_reals(std::mem::take(&mut self.out));
+        buffers::release_complexes(std::mem::take(&mut self.freq));
+        buffers::release_complexes(std::mem::take(&mut self.freq2));
+        buffers::release_complexes(std::mem::take(&mut self.scratch));
+    }
+}
+
+impl Drop for Spectrum {
+    fn drop(&mut self) {
+        buffers::release_complexes(std::mem::take(&mut self.spec));
+    }
+}
+
 impl Spectrum {
     /// The spectrum of `h` (zero-padded) at length `nfft` ≥ `h.len()`.
     pub(crate) fn new(h: &[f64], nfft: usize) -> Result<Self, DiscreteError> {
         let (fwd, inv) = plans(nfft);
         let exp_h = exponent_of_max(h);
         let down = Pow2::new(-exp_h);
-        let mut buf = vec![0.0; nfft];
+        let mut buf = buffers::reals(nfft);
         for (b, &v) in buf.iter_mut().zip(h) {
             *b = down.apply(v);
         }
-        let mut spec = fwd.make_output_vec();
-        fwd.process(&mut buf, &mut spec).map_err(fft_err)?;
+        let mut spec = buffers::complexes(nfft / 2 + 1);
+        let mut scratch = buffers::complexes(fwd.get_scratch_len());
+        let done = fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch);
+        buffers::release_reals(buf);
+        buffers::release_complexes(scratch);
+        done.map_err(fft_err)?;
         let inv_n = 1.0 / nfft as f64;
         for s in &mut spec {
             *s *= inv_n;
@@ -230,12 +252,13 @@ impl Spectrum {
 
     fn work(&self) -> Work {
         let scratch_len = self.fwd.get_scratch_len().max(self.inv.get_scratch_len());
+        let half = self.nfft / 2 + 1;
         Work {
-            time: self.fwd.make_input_vec(),
-            freq: self.fwd.make_output_vec(),
-            freq2: self.fwd.make_output_vec(),
-            out: self.inv.make_output_vec(),
-            scratch: vec![Complex::new(0.0, 0.0); scratch_len],
+            time: buffers::reals(self.nfft),
+            freq: buffers::complexes(half),
+            freq2: buffers::complexes(half),
+            out: buffers::reals(self.nfft),
+            scratch: buffers::complexes(scratch_len),
         }
     }
 
@@ -276,60 +299,93 @@ impl Spectrum {
             .map_err(fft_err)
     }
 
+    /// The circular convolution of the kernel with `x[s..s + N]` (zero outside `x`, scaled by
+    /// `down` on the way in), left in `w.out`.
+    fn circular(&self, w: &mut Work, x: &[f64], s: isize, down: Pow2) -> Result<(), DiscreteError> {
+        self.forward(x, s, down, &mut w.time, &mut w.freq, &mut w.scratch)?;
+        multiply(&mut w.freq, &self.spec);
+        self.inverse(&mut w.freq, &mut w.out, &mut w.scratch)
+    }
+
+    /// Where block `b` of the entries from `start` on reads its input (`s`), where its outputs
+    /// sit in the circular result, and how many outputs a block has.
+    fn layout(&self, blocking: Blocking, start: usize, b: usize) -> (isize, usize, usize) {
+        match blocking {
+            Blocking::Single => (0, start, usize::MAX),
+            Blocking::Blocks => {
+                let step = self.nfft - (self.m - 1);
+                let k0 = start + b * step;
+                (k0 as isize - (self.m as isize - 1), self.m - 1, step)
+            }
+        }
+    }
+
     /// Entries `start..start + z.len()` of the full convolution of `x` with the kernel,
-    /// written into `z`, by `blocking`.
+    /// written into `z`, by `blocking`; `exp_x` is [`exponent_of_max`] of `x`.
     pub(crate) fn convolve_into(
         &self,
         x: &[f64],
+        exp_x: i32,
         blocking: Blocking,
         start: usize,
         z: &mut [f64],
     ) -> Result<(), DiscreteError> {
-        let (n, m, nfft) = (x.len(), self.m, self.nfft);
-        let exp_x = exponent_of_max(x);
+        debug_assert!(blocking == Blocking::Blocks || self.nfft >= x.len() + self.m - 1);
         let down = Pow2::new(-exp_x);
         let up = Pow2::new(exp_x + self.exp_h);
-        match blocking {
-            Blocking::Single => {
-                debug_assert!(nfft >= n + m - 1);
-                let mut w = self.work();
-                self.forward(x, 0, down, &mut w.time, &mut w.freq, &mut w.scratch)?;
-                multiply(&mut w.freq, &self.spec);
-                self.inverse(&mut w.freq, &mut w.out, &mut w.scratch)?;
-                for (zk, &c) in z.iter_mut().zip(&w.out[start..]) {
-                    *zk = up.apply(c);
-                }
-                Ok(())
+        let block = |w: &mut Work, b: usize, out: &mut [f64]| {
+            let (s, offset, _) = self.layout(blocking, start, b);
+            self.circular(w, x, s, down)?;
+            for (zk, &c) in out.iter_mut().zip(&w.out[offset..]) {
+                *zk = up.apply(c);
             }
-            Blocking::Blocks => {
-                let step = nfft - (m - 1);
-                let block = |w: &mut Work, b: usize, out: &mut [f64]| {
-                    let k0 = start + b * step;
-                    let s = k0 as isize - (m as isize - 1);
-                    self.forward(x, s, down, &mut w.time, &mut w.freq, &mut w.scratch)?;
-                    multiply(&mut w.freq, &self.spec);
-                    self.inverse(&mut w.freq, &mut w.out, &mut w.scratch)?;
-                    for (zk, &c) in out.iter_mut().zip(&w.out[m - 1..]) {
-                        *zk = up.apply(c);
-                    }
-                    Ok(())
-                };
-                let blocks = z.len().div_ceil(step);
-                if blocks >= 2
-                    && blocks * nfft >= PARALLEL_POINTS
-                    && rayon::current_num_threads() > 1
-                {
-                    z.par_chunks_mut(step)
-                        .enumerate()
-                        .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
-                } else {
-                    let mut w = self.work();
-                    z.chunks_mut(step)
-                        .enumerate()
-                        .try_for_each(|(b, out)| block(&mut w, b, out))
-                }
-            }
+            Ok(())
+        };
+        let (_, _, step) = self.layout(blocking, start, 0);
+        let step = step.min(z.len()).max(1);
+        let blocks = z.len().div_ceil(step);
+        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+        {
+            z.par_chunks_mut(step)
+                .enumerate()
+                .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
+        } else {
+            let mut w = self.work();
+            z.chunks_mut(step)
+                .enumerate()
+                .try_for_each(|(b, out)| block(&mut w, b, out))
         }
+    }
+
+    /// As [`Spectrum::convolve_into`], into a new vector of `len` entries — on one thread
+    /// without first zeroing it (each block's outputs are appended).
+    pub(crate) fn convolve_vec(
+        &self,
+        x: &[f64],
+        exp_x: i32,
+        blocking: Blocking,
+        start: usize,
+        len: usize,
+    ) -> Result<Vec<f64>, DiscreteError> {
+        let (_, _, step) = self.layout(blocking, start, 0);
+        let blocks = len.div_ceil(step.min(len).max(1));
+        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+        {
+            let mut z = vec![0.0; len];
+            self.convolve_into(x, exp_x, blocking, start, &mut z)?;
+            return Ok(z);
+        }
+        let down = Pow2::new(-exp_x);
+        let up = Pow2::new(exp_x + self.exp_h);
+        let mut w = self.work();
+        let mut z = Vec::with_capacity(len);
+        for b in 0..blocks {
+            let (s, offset, step) = self.layout(blocking, start, b);
+            self.circular(&mut w, x, s, down)?;
+            let count = step.min(len - z.len());
+            z.extend(w.out[offset..offset + count].iter().map(|&c| up.apply(c)));
+        }
+        Ok(z)
     }
 
     /// The least-squares gradient $g = H^\top(h*x - y)$ (length $n$) for this kernel, fused per
@@ -344,13 +400,12 @@ impl Spectrum {
     /// $N \ge n + m - 1$ needs no offsets: nothing wraps.
     pub(crate) fn ls_gradient_into(
         &self,
-        x: &[f64],
-        y: &[f64],
+        (x, exp_x): (&[f64], i32),
+        (y, exp_y): (&[f64], i32),
         blocking: Blocking,
         g: &mut [f64],
     ) -> Result<(), DiscreteError> {
         let (n, m, nfft) = (x.len(), self.m, self.nfft);
-        let (exp_x, exp_y) = (exponent_of_max(x), exponent_of_max(y));
         // r = h*x − y = 2^{e_r}·(α·h'*x' − β·y'), e_r = max(e_h + e_x, e_y): α, β ≤ 1.
         let exp_r = (self.exp_h + exp_x).max(exp_y);
         let alpha = Pow2::new(self.exp_h + exp_x - exp_r).factor();
@@ -359,12 +414,12 @@ impl Spectrum {
         let up = Pow2::new(self.exp_h + exp_r);
         // |ĥ'|²·N and conj(ĥ')·N... with the 1/N of the inverse folded in once: spec = ĥ'/N.
         let nf = nfft as f64;
-        let filter_x: Vec<f64> = self
-            .spec
-            .iter()
-            .map(|s| alpha * s.norm_sqr() * nf)
-            .collect();
-        let filter_y: Vec<Complex<f64>> = self.spec.iter().map(|s| s.conj() * beta).collect();
+        let mut filter_x = buffers::reals(self.spec.len());
+        let mut filter_y = buffers::complexes(self.spec.len());
+        for ((fx, fy), s) in filter_x.iter_mut().zip(filter_y.iter_mut()).zip(&self.spec) {
+            *fx = alpha * s.norm_sqr() * nf;
+            *fy = s.conj() * beta;
+        }
         let combine = |w: &mut Work| {
             for ((fx, fy), (cx, cy)) in w
                 .freq
@@ -413,7 +468,10 @@ impl Spectrum {
             Ok(())
         };
         let blocks = g.len().div_ceil(step);
-        if blocks >= 2 && blocks * nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1 {
+        let done = if blocks >= 2
+            && blocks * nfft >= PARALLEL_POINTS
+            && rayon::current_num_threads() > 1
+        {
             g.par_chunks_mut(step)
                 .enumerate()
                 .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
@@ -422,7 +480,10 @@ impl Spectrum {
             g.chunks_mut(step)
                 .enumerate()
                 .try_for_each(|(b, out)| block(&mut w, b, out))
-        }
+        };
+        buffers::release_reals(filter_x);
+        buffers::release_complexes(filter_y);
+        done
     }
 }
 
@@ -453,30 +514,50 @@ fn multiply(freq: &mut [Complex<f64>], spec: &[Complex<f64>]) {
 /// Full convolution by FFT (the schedule from the cost model).
 #[cfg(test)]
 pub(crate) fn full(x: &[f64], h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    let len = x.len() + h.len() - 1;
-    let mut z = vec![0.0; len];
-    window_into(x, h, 0, &mut z)?;
-    Ok(z)
+    window(
+        x,
+        exponent_of_max(x),
+        h,
+        exponent_of_max(h),
+        0,
+        x.len() + h.len() - 1,
+    )
 }
 
-/// Entries `start..start + z.len()` of the full convolution of `x` and `h` by FFT.
-pub(crate) fn window_into(
+/// Entries `start..start + len` of the full convolution of `x` and `h` by FFT (with the
+/// exponents of their largest entries).
+pub(crate) fn window(
     x: &[f64],
+    exp_x: i32,
     h: &[f64],
+    exp_h: i32,
     start: usize,
-    z: &mut [f64],
-) -> Result<(), DiscreteError> {
+    len: usize,
+) -> Result<Vec<f64>, DiscreteError> {
     // The longer one streams through the blocks; convolution commutes.
-    let (x, h) = if x.len() >= h.len() { (x, h) } else { (h, x) };
-    let sched = conv_schedule(x.len(), h.len(), z.len());
-    Spectrum::new(h, sched.nfft)?.convolve_into(x, sched.blocking, start, z)
+    let ((x, exp_x), h) = if x.len() >= h.len() {
+        ((x, exp_x), h)
+    } else {
+        ((h, exp_h), x)
+    };
+    let sched = conv_schedule(x.len(), h.len(), len);
+    Spectrum::new(h, sched.nfft)?.convolve_vec(x, exp_x, sched.blocking, start, len)
 }
 
 /// The least-squares gradient $H^\top(h*x - y)$ by FFT, fused per block.
-pub(crate) fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+pub(crate) fn ls_gradient(
+    (x, exp_x): (&[f64], i32),
+    h: &[f64],
+    (y, exp_y): (&[f64], i32),
+) -> Result<Vec<f64>, DiscreteError> {
     let sched = gradient_schedule(x.len(), h.len());
     let mut g = vec![0.0; x.len()];
-    Spectrum::new(h, sched.nfft)?.ls_gradient_into(x, y, sched.blocking, &mut g)?;
+    Spectrum::new(h, sched.nfft)?.ls_gradient_into(
+        (x, exp_x),
+        (y, exp_y),
+        sched.blocking,
+        &mut g,
+    )?;
     Ok(g)
 }
 
@@ -532,7 +613,12 @@ mod tests {
                 for (start, count) in [(0, len), (m - 1, n - (m - 1).min(n - 1)), (len / 3, 1)] {
                     let count = count.min(len - start);
                     let mut z = vec![0.0; count];
-                    spec.convolve_into(&x, blocking, start, &mut z).unwrap();
+                    spec.convolve_into(&x, exponent_of_max(&x), blocking, start, &mut z)
+                        .unwrap();
+                    let v = spec
+                        .convolve_vec(&x, exponent_of_max(&x), blocking, start, count)
+                        .unwrap();
+                    assert_eq!(v, z);
                     for (k, (a, b)) in z.iter().zip(&want[start..]).enumerate() {
                         assert!(
                             (a - b).abs() <= tol(&x, &h, nfft),
@@ -570,7 +656,13 @@ mod tests {
             for (nfft, blocking) in cases {
                 let spec = Spectrum::new(&h, nfft).unwrap();
                 let mut g = vec![0.0; n];
-                spec.ls_gradient_into(&x, &y, blocking, &mut g).unwrap();
+                spec.ls_gradient_into(
+                    (&x, exponent_of_max(&x)),
+                    (&y, exponent_of_max(&y)),
+                    blocking,
+                    &mut g,
+                )
+                .unwrap();
                 // Two convolution-sized errors: the residual's (≲ c·ε·log₂N·‖h‖₁·(‖x‖∞+‖y‖∞)
                 // before the second product) and the correlation's, each multiplied by ‖h‖₁.
                 let tol = 16.0 * (nfft as f64).log2() * f64::EPSILON * h1 * (h1 + 1.0)

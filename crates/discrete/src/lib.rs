@@ -22,6 +22,7 @@
 
 mod api;
 mod bridge;
+mod buffers;
 mod deconv;
 mod direct_sum;
 mod fft_lengths;

@@ -9,7 +9,7 @@
 use crate::api::{convolve, correlate};
 use crate::fourier;
 use crate::linear::{DiscreteError, Method, Mode, check};
-use crate::scale::{Pow2, exponent, exponent_of_max};
+use crate::scale::{Pow2, exponent, exponent_of_max, scan};
 use crate::toeplitz_solvers::{
     ConditionProbe, SchurCholesky, ToeplitzMatvec, bandwidth, dense, levinson, pcg,
     relative_residual,
@@ -20,6 +20,11 @@ fn check_ls(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     check("x", x)?;
     check("h", h)?;
     check("y", y)?;
+    check_y_len(x, h, y)
+}
+
+/// `y` as long as the full convolution (inputs non-empty).
+fn check_y_len(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     let want = x.len() + h.len() - 1;
     if y.len() != want {
         return Err(DiscreteError::Length {
@@ -59,11 +64,13 @@ pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
 pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    check_ls(x, h, y)?;
+    // The checks of `check_ls`, in the passes that also find each input's scale.
+    let (exp_x, _, exp_y) = (scan("x", x)?, scan("h", h)?, scan("y", y)?);
+    check_y_len(x, h, y)?;
     // One pass of overlap-save blocks, each transforming its stretch of x and y and inverting
     // ĥ̄(ĥX̂ − Ŷ), where the cost model says it beats the direct sums; small problems go direct.
     if fourier::fft_gradient_is_faster(x.len(), h.len()) {
-        return fourier::ls_gradient(x, h, y);
+        return fourier::ls_gradient((x, exp_x), h, (y, exp_y));
     }
     let r = ls_residual(x, h, y)?;
     correlate(&r, h, Mode::Valid, Method::Direct)

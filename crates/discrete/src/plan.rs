@@ -5,6 +5,7 @@
 use crate::direct_sum;
 use crate::fourier::{self, Blocking, Spectrum};
 use crate::linear::{DiscreteError, Method, Mode, check};
+use crate::scale::scan;
 use rayon::prelude::*;
 
 /// How a plan computes its convolutions.
@@ -108,7 +109,7 @@ impl Plan {
 
     /// As [`Plan::convolve`], into `z` (of the mode's length), without allocating the result.
     pub fn convolve_into(&self, x: &[f64], mode: Mode, z: &mut [f64]) -> Result<(), DiscreteError> {
-        check("x", x)?;
+        let exp_x = scan("x", x)?;
         let (n, m) = (self.n, self.h.len());
         if x.len() != n {
             return Err(DiscreteError::Length {
@@ -131,7 +132,9 @@ impl Plan {
                 direct_sum::window_into(x, &self.h, start, z);
                 Ok(())
             }
-            Engine::Fft { spectrum, blocking } => spectrum.convolve_into(x, *blocking, start, z),
+            Engine::Fft { spectrum, blocking } => {
+                spectrum.convolve_into(x, exp_x, *blocking, start, z)
+            }
         }
     }
 
@@ -145,29 +148,32 @@ impl Plan {
     }
 }
 
-/// Entries `start..start + z.len()` of the full convolution of `x` and `h` (both non-empty and
-/// finite) by `method`, [`Method::Auto`] deciding by the cost of just those entries.
-pub(crate) fn window_into(
+/// Entries `start..start + len` of the full convolution of `x` and `h` by `method`,
+/// [`Method::Auto`] deciding by the cost of just those entries. The inputs are validated (the
+/// errors of [`check`]) in the same pass that finds their scale.
+pub(crate) fn convolve_window(
     x: &[f64],
     h: &[f64],
     method: Method,
     start: usize,
-    z: &mut [f64],
-) -> Result<(), DiscreteError> {
+    len: usize,
+) -> Result<Vec<f64>, DiscreteError> {
+    let exp_x = scan("x", x)?;
+    let exp_h = scan("h", h)?;
     let (n, m) = (x.len(), h.len());
     let use_fft = match method {
         Method::Direct => false,
         Method::Fft => true,
         Method::Auto => {
             let (long, short) = (n.max(m), n.min(m));
-            fourier::conv_schedule(long, short, z.len()).cost_ns
-                < fourier::direct_cost_ns(n, m, z.len())
+            fourier::conv_schedule(long, short, len).cost_ns < fourier::direct_cost_ns(n, m, len)
         }
     };
     if use_fft {
-        fourier::window_into(x, h, start, z)
+        fourier::window(x, exp_x, h, exp_h, start, len)
     } else {
-        direct_sum::window_into(x, h, start, z);
-        Ok(())
+        let mut z = vec![0.0; len];
+        direct_sum::window_into(x, h, start, &mut z);
+        Ok(z)
     }
 }

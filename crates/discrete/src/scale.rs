@@ -1,6 +1,8 @@
 //! Scaling by powers of two: exact (barring overflow and underflow), so a problem can be
 //! brought to magnitudes near 1, solved, and the answer scaled back without a rounding error.
 
+use crate::linear::{DiscreteError, check};
+
 /// Multiplication by $2^e$ for $|e|$ up to about 2200, in at most two exact steps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Pow2 {
@@ -28,14 +30,13 @@ impl Pow2 {
         }
     }
 
-    /// $v \cdot 2^e$.
+    /// $v \cdot 2^e$: two multiplications, the second by 1 unless $|e| > 1022$, and no branch
+    /// (so that loops over it vectorise). Both factors have the sign of $e$, so the
+    /// intermediate lies between $v$ and the result: it cannot overflow or underflow unless
+    /// the result does.
     #[inline]
     pub(crate) fn apply(self, v: f64) -> f64 {
-        if self.b == 1.0 {
-            v * self.a
-        } else {
-            v * self.a * self.b
-        }
+        v * self.a * self.b
     }
 
     /// $2^e$ as one number (0 or ∞ when out of range).
@@ -49,6 +50,34 @@ impl Pow2 {
 pub(crate) fn exponent_of_max(v: &[f64]) -> i32 {
     let max = v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
     exponent(max)
+}
+
+/// One pass over `v`: the error [`check`] gives for an empty or non-finite vector, else the
+/// exponent of its largest entry ([`exponent_of_max`]).
+pub(crate) fn scan(what: &'static str, v: &[f64]) -> Result<i32, DiscreteError> {
+    // Eight lanes of maxima and of "all finite" flags, so that the loop vectorises; the exact
+    // error (with the first bad index) comes from `check` when a flag drops.
+    let mut max = [0.0f64; 8];
+    let mut ok = [true; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for l in 0..8 {
+            let a = c[l].abs();
+            max[l] = if a > max[l] { a } else { max[l] };
+            ok[l] &= a <= f64::MAX;
+        }
+    }
+    let mut all_ok = ok.iter().all(|&f| f) && !v.is_empty();
+    let mut m = max.iter().fold(0.0f64, |a, &b| a.max(b));
+    for &x in rest {
+        all_ok &= x.is_finite();
+        m = m.max(x.abs());
+    }
+    if !all_ok {
+        check(what, v)?;
+    }
+    Ok(exponent(m))
 }
 
 /// The exponent $e$ with $|v| \cdot 2^{-e} \in [\tfrac12, 1)$; 0 for 0 and non-finite `v`.
@@ -77,6 +106,21 @@ mod tests {
         }
         assert_eq!(exponent(0.0), 0);
         assert_eq!(exponent_of_max(&[0.25, -3.0, 1.0]), 2);
+        let long: Vec<f64> = (0..37).map(|i| (i as f64 - 20.0) / 8.0).collect();
+        assert_eq!(scan("x", &long), Ok(exponent_of_max(&long)));
+        let mut bad = long.clone();
+        bad[9] = f64::NAN;
+        assert!(matches!(
+            scan("x", &bad),
+            Err(DiscreteError::NonFinite { index: 9, .. })
+        ));
+        bad[9] = 1.0;
+        bad[35] = f64::NEG_INFINITY;
+        assert!(matches!(
+            scan("x", &bad),
+            Err(DiscreteError::NonFinite { index: 35, .. })
+        ));
+        assert!(matches!(scan("x", &[]), Err(DiscreteError::Empty { .. })));
     }
 
     #[test]
