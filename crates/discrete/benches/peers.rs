@@ -67,7 +67,8 @@ fn emit(op: &str, imp: &str, n: usize, m: usize, (median, cpu, reps): (f64, f64,
     );
 }
 
-/// `--sizes 1000x16,100000x1000` (as peers.py) and `--ops conv_full,ls_grad,normal_solve`.
+/// `--sizes 1000x16,100000x1000` (as peers.py), `--ops conv_full,ls_grad,normal_solve` and
+/// `--solvers auto,levinson,banded,cg`.
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -91,6 +92,7 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let target = if quick { 0.2 } else { 1.0 };
     let ops = arg("--ops").unwrap_or_else(|| "conv_full,ls_grad,normal_solve".into());
+    let solvers = arg("--solvers").unwrap_or_else(|| "auto,levinson,banded,cg".into());
     let chosen = arg("--sizes").map(|s| parse_sizes(&s));
     let sizes: &[(usize, usize)] = if let Some(c) = &chosen {
         c
@@ -184,6 +186,9 @@ fn main() {
             (SolveMethod::Banded, "flipshift solve_toeplitz (banded)"),
             (SolveMethod::Cg, "flipshift solve_toeplitz (cg)"),
         ] {
+            if !solvers.contains(name.split('(').nth(1).unwrap_or("").trim_end_matches(')')) {
+                continue;
+            }
             emit(
                 "normal_solve",
                 name,

@@ -63,6 +63,23 @@ pub(crate) fn complexes(len: usize) -> Vec<Complex<f64>> {
     }
 }
 
+/// An empty vector of reals with room for `cap` entries, reusing a released one when there
+/// is one (its pages are then already mapped: no faults while it fills).
+pub(crate) fn reals_with_capacity(cap: usize) -> Vec<f64> {
+    let reused = POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        let i = p.reals.iter().position(|v| v.capacity() >= cap)?;
+        Some(p.reals.swap_remove(i))
+    });
+    match reused {
+        Some(mut v) => {
+            v.clear();
+            v
+        }
+        None => Vec::with_capacity(cap),
+    }
+}
+
 /// Give a vector back for reuse on this thread (dropped when the pool is full).
 pub(crate) fn release_reals(v: Vec<f64>) {
     POOL.with(|p| {

@@ -36,7 +36,7 @@ thread_local! {
 }
 
 /// Forward and inverse plans of length `n` (cached by the planner).
-fn plans(n: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
+pub(crate) fn plans(n: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
     PLANNER.with(|p| {
         let mut p = p.borrow_mut();
         (p.plan_fft_forward(n), p.plan_fft_inverse(n))

@@ -344,11 +344,8 @@ fn solve_scaled(
     };
     match method {
         SolveMethod::Banded => {
-            if let Some(l) = SchurCholesky::new(a, band)? {
-                let mut x = b.to_vec();
-                l.solve_in_place(&mut x);
-                let mut z = probe.w.clone();
-                l.solve_in_place(&mut z);
+            let (mut x, mut z) = (b.to_vec(), probe.w.clone());
+            if SchurCholesky::solve(a, band, &mut [&mut x, &mut z])?.is_some() {
                 refuse(probe.bound_from_inverse(&z))?;
                 return finish(&op, x, b, SolveMethod::Banded, None);
             }
