@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release --example deconvolution [-- OUT_DIR]`
 
-use flipshift::discrete::{DeconvSetup, deconvolution};
+use flipshift::{DeconvSetup, deconvolution};
 use std::ops::ControlFlow;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

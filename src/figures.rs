@@ -1,6 +1,6 @@
 //! Figures drawn from the libraries' reports (the plot crate itself takes plain data).
 
-use flipshift_discrete::DeconvReport;
+use crate::DeconvReport;
 use flipshift_plot::{PlotError, Series, Style};
 use std::path::{Path, PathBuf};
 

@@ -242,7 +242,7 @@ fn figures(
         let (h0, x0) = ((0.5 / d) as i64, (-6.0 / d) as i64);
         let hs = sample(&h, &Grid::lattice(h0, (40.0 / d) as i64, d)?, Rule::Point)?;
         let xs = sample(&x, &Grid::lattice(x0, -x0, d)?, Rule::Point)?;
-        let zd = dconvolve(&xs, &hs, Mode::Full, Method::Auto)?;
+        let zd = dconvolve(&hs, &xs, Mode::Full, Method::Auto)?;
         let (tk, zk): (Vec<f64>, Vec<f64>) = zd
             .iter()
             .enumerate()
@@ -280,7 +280,7 @@ fn figures(
             .iter()
             .map(|v| v / d)
             .collect();
-        let gd: Vec<f64> = ls_gradient(&xs, &hs, &ys)?
+        let gd: Vec<f64> = ls_gradient(&hs, &xs, &ys)?
             .iter()
             .map(|v| d * d * v)
             .collect();
@@ -406,10 +406,9 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
          one-sided limits of h²: that single sample costs first order.\n",
     );
     progress.set_message("deconvolution: Tikhonov and smoothed TV by L-BFGS");
-    let deconv = flipshift_discrete::deconvolution(
-        &flipshift_discrete::DeconvSetup::default(),
-        &mut |_, _| std::ops::ControlFlow::Continue(()),
-    )?;
+    let deconv = flipshift::deconvolution(&flipshift::DeconvSetup::default(), &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })?;
     text.push_str(&format!(
         "\n── the gradient at work: deconvolution ──\n\
          Blur rect((t + 1.5)/1.6) + 0.6·tri((t − 1.5)/0.75) with gauss(t/0.3)/0.3, add noise σ = 0.01, and minimise\n\

@@ -95,7 +95,7 @@ pub fn conv(a: &ConvArgs) -> Result<Output, CliError> {
     let (mode, method) = (mode(&a.mode)?, method(&a.method)?);
     let x = read_vector("--x", &a.x)?;
     let h = read_vector("--h", &a.h)?;
-    let z = d::convolve(&x, &h, mode, method)?;
+    let z = d::convolve(&h, &x, mode, method)?;
     let text = vector_text(
         &format!(
             "z = h * x ({} mode, n = {}, m = {}, length {})",
@@ -116,7 +116,7 @@ pub fn corr(a: &ConvArgs) -> Result<Output, CliError> {
     let (mode, method) = (mode(&a.mode)?, method(&a.method)?);
     let x = read_vector("--x", &a.x)?;
     let h = read_vector("--h", &a.h)?;
-    let z = d::correlate(&x, &h, mode, method)?;
+    let z = d::correlate(&h, &x, mode, method)?;
     let text = vector_text(
         &format!(
             "correlation of x with h ({} mode, n = {}, m = {}, length {})",
@@ -182,8 +182,8 @@ pub fn grad(a: &GradArgs) -> Result<Output, CliError> {
     let x = read_vector("--x", &a.x)?;
     let h = read_vector("--h", &a.h)?;
     let y = read_vector("--y", &a.y)?;
-    let g = d::ls_gradient(&x, &h, &y)?;
-    let j = d::ls_cost(&x, &h, &y)?;
+    let g = d::ls_gradient(&h, &x, &y)?;
+    let j = d::ls_cost(&h, &x, &y)?;
     let text = format!(
         "J = ½‖h*x − y‖² = {}\n{}",
         fmt_num(j),
@@ -209,7 +209,7 @@ pub fn solve(a: &SolveArgs) -> Result<Output, CliError> {
     let h = read_vector("--h", &a.h)?;
     let y = read_vector("--y", &a.y)?;
     let (x, info) = d::solve_normal(&h, &y, lambda, method)?;
-    let j = d::ls_cost(&x, &h, &y)? + 0.5 * lambda * x.iter().map(|v| v * v).sum::<f64>();
+    let j = d::ls_cost(&h, &x, &y)? + 0.5 * lambda * x.iter().map(|v| v * v).sum::<f64>();
     let method_name = format!("{:?}", info.method).to_lowercase();
     let mut text = format!(
         "x = argmin ½‖h*x − y‖² + ½λ‖x‖², λ = {} ({} solver",

@@ -5,8 +5,9 @@ use crate::error::{CliError, Context};
 use crate::input::{parse_expr, parse_expr_in, parse_grid, parse_number, parse_params};
 use crate::output::{Output, finite_array, fmt_num, table};
 use clap::Args;
+use flipshift::{DeconvSetup, Regulariser};
 use flipshift_continuous::{self as c, Interval, losses};
-use flipshift_discrete::{self as d, DeconvSetup, MinimizeParams, Optimizer, Regulariser};
+use flipshift_discrete::{MinimizeParams, Optimizer};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -346,7 +347,7 @@ pub fn deconvolve(a: &DeconvolveArgs, format: Format) -> Result<Output, CliError
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    let report = d::deconvolution(&setup, &mut |name, info| {
+    let report = flipshift::deconvolution(&setup, &mut |name, info| {
         if info.iteration == 0 {
             bar.reset();
             bar.set_prefix(name.to_string());

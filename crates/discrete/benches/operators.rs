@@ -23,19 +23,19 @@ const KERNELS: &[usize] = &[3, 16, 31, 64, 127, 256, 509, 1024];
 #[divan::bench(args = KERNELS)]
 fn direct(b: Bencher, m: usize) {
     let (x, h) = (data(N), data(m));
-    b.bench(|| convolve(black_box(&x), black_box(&h), Mode::Full, Method::Direct).unwrap());
+    b.bench(|| convolve(black_box(&h), black_box(&x), Mode::Full, Method::Direct).unwrap());
 }
 
 #[divan::bench(args = KERNELS)]
 fn fft(b: Bencher, m: usize) {
     let (x, h) = (data(N), data(m));
-    b.bench(|| convolve(black_box(&x), black_box(&h), Mode::Full, Method::Fft).unwrap());
+    b.bench(|| convolve(black_box(&h), black_box(&x), Mode::Full, Method::Fft).unwrap());
 }
 
 #[divan::bench(args = KERNELS)]
 fn auto(b: Bencher, m: usize) {
     let (x, h) = (data(N), data(m));
-    b.bench(|| convolve(black_box(&x), black_box(&h), Mode::Full, Method::Auto).unwrap());
+    b.bench(|| convolve(black_box(&h), black_box(&x), Mode::Full, Method::Auto).unwrap());
 }
 
 #[divan::bench(args = [1009, 1024, 4093, 4096])]

@@ -122,7 +122,7 @@ fn main() {
                 m,
                 time(target, || {
                     black_box(
-                        convolve(black_box(&x), black_box(&h), Mode::Full, Method::Auto).unwrap(),
+                        convolve(black_box(&h), black_box(&x), Mode::Full, Method::Auto).unwrap(),
                     );
                 }),
             );
@@ -133,7 +133,7 @@ fn main() {
                 m,
                 time(target, || {
                     black_box(
-                        convolve(black_box(&x), black_box(&h), Mode::Full, Method::Fft).unwrap(),
+                        convolve(black_box(&h), black_box(&x), Mode::Full, Method::Fft).unwrap(),
                     );
                 }),
             );
@@ -145,7 +145,7 @@ fn main() {
                 n,
                 m,
                 time(target, || {
-                    black_box(ls_gradient(black_box(&x), black_box(&h), black_box(&y)).unwrap());
+                    black_box(ls_gradient(black_box(&h), black_box(&x), black_box(&y)).unwrap());
                 }),
             );
         }
@@ -170,7 +170,7 @@ fn main() {
         }
         let h = normal(4, m);
         let x_true = normal(5, n);
-        let mut y = convolve(&x_true, &h, Mode::Full, Method::Auto).unwrap();
+        let mut y = convolve(&h, &x_true, Mode::Full, Method::Auto).unwrap();
         for (v, e) in y.iter_mut().zip(normal(6, n + m - 1)) {
             *v += 0.01 * e;
         }
@@ -179,7 +179,7 @@ fn main() {
         let mut a = autocorrelation(&h).unwrap();
         a.resize(n, 0.0);
         a[0] += lam;
-        let b = correlate(&y, &h, Mode::Valid, Method::Auto).unwrap();
+        let b = correlate(&h, &y, Mode::Valid, Method::Auto).unwrap();
         for (method, name) in [
             (SolveMethod::Auto, "flipshift solve_toeplitz (auto)"),
             (SolveMethod::Levinson, "flipshift solve_toeplitz (levinson)"),

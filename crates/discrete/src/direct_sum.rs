@@ -24,20 +24,20 @@ const PARALLEL_WORK: usize = 1 << 20;
 
 #[cfg(test)]
 /// The full convolution $z_k = \sum_i h_i\\, x_{k-i}$, length $n + m - 1$ (inputs non-empty).
-pub(crate) fn full(x: &[f64], h: &[f64]) -> Vec<f64> {
-    window(x, h, 0, x.len() + h.len() - 1)
+pub(crate) fn full(h: &[f64], x: &[f64]) -> Vec<f64> {
+    window(h, x, 0, x.len() + h.len() - 1)
 }
 
 #[cfg(test)]
 /// Only the entries `start..start + len` of the full convolution, without computing the rest.
-pub(crate) fn window(x: &[f64], h: &[f64], start: usize, len: usize) -> Vec<f64> {
+pub(crate) fn window(h: &[f64], x: &[f64], start: usize, len: usize) -> Vec<f64> {
     let mut z = vec![0.0; len];
-    window_into(x, h, start, &mut z);
+    window_into(h, x, start, &mut z);
     z
 }
 
-/// Entries `start..start + z.len()` of the full convolution of `x` and `h`, written into `z`.
-pub(crate) fn window_into(x: &[f64], h: &[f64], start: usize, z: &mut [f64]) {
+/// Entries `start..start + z.len()` of the full convolution of `h` and `x`, written into `z`.
+pub(crate) fn window_into(h: &[f64], x: &[f64], start: usize, z: &mut [f64]) {
     // Convolution commutes: stream the longer operand past the shorter one.
     let (long, short) = if x.len() >= h.len() { (x, h) } else { (h, x) };
     let s = short.len();
@@ -79,7 +79,7 @@ mod tests {
     use super::*;
 
     /// The first release's loop: the order of accumulation every path keeps.
-    fn reference(x: &[f64], h: &[f64]) -> Vec<f64> {
+    fn reference(h: &[f64], x: &[f64]) -> Vec<f64> {
         let (n, m) = (x.len(), h.len());
         let mut z = vec![0.0; n + m - 1];
         let (long, short) = if n >= m { (x, h) } else { (h, x) };
@@ -109,12 +109,12 @@ mod tests {
             (1000, 64),
         ] {
             let (x, h) = (data(1, n), data(2, m));
-            let want = reference(&x, &h);
-            assert_eq!(full(&x, &h), want, "n={n} m={m}");
+            let want = reference(&h, &x);
+            assert_eq!(full(&h, &x), want, "n={n} m={m}");
             for (start, len) in [(0, 1), (m / 2, n.max(1)), (m - 1, n + m - 1 - (m - 1))] {
                 let len = len.min(n + m - 1 - start);
                 assert_eq!(
-                    window(&x, &h, start, len),
+                    window(&h, &x, start, len),
                     want[start..start + len],
                     "n={n} m={m} window {start}+{len}"
                 );
@@ -127,6 +127,6 @@ mod tests {
         // Large enough to be split into tasks on a multi-core machine; each output is computed
         // by one task in the same order, so the split cannot change a bit.
         let (x, h) = (data(3, 70_000), data(4, 40));
-        assert_eq!(full(&x, &h), reference(&x, &h));
+        assert_eq!(full(&h, &x), reference(&h, &x));
     }
 }

@@ -22,8 +22,8 @@
 //! kernel's stored spectrum, once.
 
 use crate::buffers;
+use crate::error::DiscreteError;
 use crate::fft_lengths::{TRANSFORM_NS, transform_ns};
-use crate::linear::DiscreteError;
 use crate::scale::{Pow2, exponent_of_max};
 use rayon::prelude::*;
 use realfft::num_complex::Complex;
@@ -513,24 +513,20 @@ fn multiply(freq: &mut [Complex<f64>], spec: &[Complex<f64>]) {
 
 /// Full convolution by FFT (the schedule from the cost model).
 #[cfg(test)]
-pub(crate) fn full(x: &[f64], h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+pub(crate) fn full(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     window(
-        x,
-        exponent_of_max(x),
-        h,
-        exponent_of_max(h),
+        (h, exponent_of_max(h)),
+        (x, exponent_of_max(x)),
         0,
         x.len() + h.len() - 1,
     )
 }
 
-/// Entries `start..start + len` of the full convolution of `x` and `h` by FFT (with the
-/// exponents of their largest entries).
+/// Entries `start..start + len` of the full convolution of `h` and `x` by FFT (each with the
+/// exponent of its largest entry).
 pub(crate) fn window(
-    x: &[f64],
-    exp_x: i32,
-    h: &[f64],
-    exp_h: i32,
+    (h, exp_h): (&[f64], i32),
+    (x, exp_x): (&[f64], i32),
     start: usize,
     len: usize,
 ) -> Result<Vec<f64>, DiscreteError> {
@@ -546,8 +542,8 @@ pub(crate) fn window(
 
 /// The least-squares gradient $H^\top(h*x - y)$ by FFT, fused per block.
 pub(crate) fn ls_gradient(
-    (x, exp_x): (&[f64], i32),
     h: &[f64],
+    (x, exp_x): (&[f64], i32),
     (y, exp_y): (&[f64], i32),
 ) -> Result<Vec<f64>, DiscreteError> {
     let sched = gradient_schedule(x.len(), h.len());
@@ -599,7 +595,7 @@ mod tests {
             (64, 63),
         ] {
             let (x, h) = (data(1, n), data(2, m));
-            let want = crate::direct_sum::full(&x, &h);
+            let want = crate::direct_sum::full(&h, &x);
             let len = n + m - 1;
             let single = smallest_table_len(len);
             let mut cases = vec![(single, Blocking::Single)];
@@ -636,7 +632,7 @@ mod tests {
             let x = data(3, n);
             let h = data(4, m);
             let y: Vec<f64> = data(5, n + m - 1).iter().map(|v| 0.5 * v).collect();
-            let r: Vec<f64> = crate::direct_sum::full(&x, &h)
+            let r: Vec<f64> = crate::direct_sum::full(&h, &x)
                 .iter()
                 .zip(&y)
                 .map(|(a, b)| a - b)
@@ -680,13 +676,13 @@ mod tests {
     #[test]
     fn huge_and_tiny_inputs_neither_overflow_nor_underflow() {
         let (x, h) = (data(6, 200), data(7, 9));
-        let want = crate::direct_sum::full(&x, &h);
+        let want = crate::direct_sum::full(&h, &x);
         // Exponents that keep every entry a normal number (a subnormal input has already lost
         // its digits before any algorithm sees it).
         for (ex, eh) in [(1000, -20), (-1000, 30), (500, 500), (-600, -400)] {
             let xs: Vec<f64> = x.iter().map(|v| Pow2::new(ex).apply(*v)).collect();
             let hs: Vec<f64> = h.iter().map(|v| Pow2::new(eh).apply(*v)).collect();
-            let z = full(&xs, &hs).unwrap();
+            let z = full(&hs, &xs).unwrap();
             let back = Pow2::new(-ex - eh);
             for (a, b) in z.iter().zip(&want) {
                 let a = back.apply(*a);

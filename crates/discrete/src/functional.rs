@@ -1,9 +1,9 @@
 //! The functional $J\[x\] = \int G(t, (h * x)(t))\\,dt + \int L(t, x, x')\\,dt$ on a grid, with its
 //! exact gradient: the discrete counterpart of `flipshift_continuous::Functional`.
 
-use crate::api::{convolve, correlate};
 use crate::bridge::Grid;
-use crate::linear::{DiscreteError, Method, Mode};
+use crate::convolution::{Method, Mode, convolve, correlate};
+use crate::error::DiscreteError;
 use crate::optimize::Objective;
 use flipshift_continuous::{ContinuousError, Expr};
 
@@ -92,7 +92,7 @@ impl DiscreteFunctional {
                 ),
             });
         }
-        crate::linear::check("y", y)?;
+        crate::error::check("y", y)?;
         self.data_term(h, h_start, g, Some(y.to_vec()))
     }
 
@@ -103,7 +103,7 @@ impl DiscreteFunctional {
         g: Expr,
         y: Option<Vec<f64>>,
     ) -> Result<Self, DiscreteError> {
-        crate::linear::check("h", h)?;
+        crate::error::check("h", h)?;
         if !h_start.is_finite() {
             return Err(DiscreteError::InvalidParameter {
                 what: "h_start",
@@ -173,7 +173,7 @@ impl DiscreteFunctional {
             return Ok(Vec::new());
         };
         let dt = self.grid.dt();
-        Ok(convolve(x, &d.h, Mode::Full, Method::Auto)?
+        Ok(convolve(&d.h, x, Mode::Full, Method::Auto)?
             .into_iter()
             .map(|v| dt * v)
             .collect())
@@ -187,7 +187,7 @@ impl DiscreteFunctional {
                 expected: format!("one sample per grid point, {}", self.grid.len()),
             });
         }
-        crate::linear::check("x", x)
+        crate::error::check("x", x)
     }
 
     /// $J_\Delta(x)$.
@@ -212,7 +212,7 @@ impl DiscreteFunctional {
                 gu.push(eval(&d.g_u, &vars, "the data term's G_u")?);
             }
             // Hᵀw is the valid-mode correlation of w with h.
-            let adj = correlate(&gu, &d.h, Mode::Valid, Method::Auto)?;
+            let adj = correlate(&d.h, &gu, Mode::Valid, Method::Auto)?;
             for (gj, aj) in grad.iter_mut().zip(adj) {
                 *gj += dt * dt * aj;
             }

@@ -10,6 +10,9 @@
 //! - Convolution $z_k = (h*x)_k = \sum_i h_i\, x_{k-i}$; correlation of $x$ with $h$:
 //!   $c_k = \sum_j x_j\, h_{j-k+m-1}$ (full mode) — SciPy's `convolve(x, h, mode)` and
 //!   `correlate(x, h, mode)`, with the same lengths and alignment (see [`Mode`]).
+//! - One argument order everywhere: the kernel first, the signal next, data last —
+//!   `convolve(h, x, mode, method)`, `correlate(h, x, ..)`, `ls_cost(h, x, y)`,
+//!   `ls_gradient(h, x, y)`, `solve_normal(h, y, ..)`.
 //! - For $x \in \mathbb{R}^n$, $h \in \mathbb{R}^m$ the `Full` result has length $n + m - 1$.
 //! - The plain inner product $\langle u, v\rangle = \sum_k u_k v_k$; on a sampling grid
 //!   $t_k = t_{\text{start}} + k\,\Delta t$ the one that approximates $\int u v$ is
@@ -20,31 +23,33 @@
 // `!(x > 0.0)` is deliberate throughout: unlike `x <= 0.0` it is also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-mod api;
 mod bridge;
 mod buffers;
-mod deconv;
+mod convolution;
 mod direct_sum;
+mod error;
 mod fft_lengths;
 mod fourier;
 mod functional;
-mod linear;
 mod normal;
+mod operators;
 mod optimize;
 mod plan;
 mod scale;
+mod toeplitz;
 mod toeplitz_solvers;
 
-pub use api::{DirectConv, FftConv, ToeplitzConv, conv_matrix, convolve, correlate, jacobian};
 pub use bridge::*;
-pub use deconv::{DeconvReport, DeconvRun, DeconvSetup, Regulariser, deconvolution};
+pub use convolution::{Method, Mode, convolve, correlate};
+pub use error::DiscreteError;
 pub use functional::DiscreteFunctional;
-pub use linear::{DiscreteError, Layout, LinearOp, Method, Mode};
 pub use normal::{
     SolveInfo, SolveMethod, autocorrelation, ls_cost, ls_gradient, ls_residual, solve_normal,
     solve_toeplitz,
 };
+pub use operators::{DirectConv, FftConv, LinearOp, ToeplitzConv};
 pub use optimize::{
     IterInfo, MinimizeParams, MinimizeReport, Objective, Optimizer, Termination, minimize,
 };
 pub use plan::Plan;
+pub use toeplitz::{Layout, conv_matrix, jacobian};

@@ -6,9 +6,9 @@
 //! $a_k = \sum_i h_i h_{i+k}$ ($a_k = 0$ for $k \ge m$: banded, half-bandwidth $m-1$), and
 //! $H^\top y$ is the cross-correlation of $y$ with $h$ — neither needs $H$.
 
-use crate::api::{convolve, correlate};
+use crate::convolution::{Method, Mode, convolve, correlate};
+use crate::error::{DiscreteError, check};
 use crate::fourier;
-use crate::linear::{DiscreteError, Method, Mode, check};
 use crate::scale::{Pow2, exponent, exponent_of_max, scan};
 use crate::toeplitz_solvers::{
     ConditionProbe, SchurCholesky, ToeplitzMatvec, bandwidth, dense, levinson, pcg,
@@ -16,15 +16,15 @@ use crate::toeplitz_solvers::{
 };
 
 /// Non-empty, finite inputs, and `y` as long as the full convolution.
-fn check_ls(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
-    check("x", x)?;
+fn check_ls(h: &[f64], x: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     check("h", h)?;
+    check("x", x)?;
     check("y", y)?;
-    check_y_len(x, h, y)
+    check_y_len(h, x, y)
 }
 
 /// `y` as long as the full convolution (inputs non-empty).
-fn check_y_len(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
+fn check_y_len(h: &[f64], x: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     let want = x.len() + h.len() - 1;
     if y.len() != want {
         return Err(DiscreteError::Length {
@@ -37,15 +37,15 @@ fn check_y_len(x: &[f64], h: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
 }
 
 /// The residual $r = h*x - y$ (full mode: `y` has length $n + m - 1$).
-pub fn ls_residual(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    check_ls(x, h, y)?;
-    let z = convolve(x, h, Mode::Full, Method::Auto)?;
+pub fn ls_residual(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    check_ls(h, x, y)?;
+    let z = convolve(h, x, Mode::Full, Method::Auto)?;
     Ok(z.iter().zip(y).map(|(a, b)| a - b).collect())
 }
 
 /// The cost $J(x) = \tfrac12\\|h*x - y\\|^2$.
-pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
-    let r = ls_residual(x, h, y)?;
+pub fn ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
+    let r = ls_residual(h, x, y)?;
     // ½‖r‖² with r scaled to entries near 1 first: the squares neither overflow nor vanish
     // unless the cost itself is beyond the double range.
     let e = exponent_of_max(&r);
@@ -59,21 +59,21 @@ pub fn ls_cost(x: &[f64], h: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 ///
 /// ```
 /// # use flipshift_discrete::ls_gradient;
-/// // x = (1), h = (1, 2), y = (0, 0): r = (1, 2), Hᵀr = 1·1 + 2·2 = 5.
-/// assert_eq!(ls_gradient(&[1.0], &[1.0, 2.0], &[0.0, 0.0])?, vec![5.0]);
+/// // h = (1, 2), x = (1), y = (0, 0): r = (1, 2), Hᵀr = 1·1 + 2·2 = 5.
+/// assert_eq!(ls_gradient(&[1.0, 2.0], &[1.0], &[0.0, 0.0])?, vec![5.0]);
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
-pub fn ls_gradient(x: &[f64], h: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+pub fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     // The checks of `check_ls`, in the passes that also find each input's scale.
-    let (exp_x, _, exp_y) = (scan("x", x)?, scan("h", h)?, scan("y", y)?);
-    check_y_len(x, h, y)?;
+    let (_, exp_x, exp_y) = (scan("h", h)?, scan("x", x)?, scan("y", y)?);
+    check_y_len(h, x, y)?;
     // One pass of overlap-save blocks, each transforming its stretch of x and y and inverting
     // ĥ̄(ĥX̂ − Ŷ), where the cost model says it beats the direct sums; small problems go direct.
     if fourier::fft_gradient_is_faster(x.len(), h.len()) {
-        return fourier::ls_gradient((x, exp_x), h, (y, exp_y));
+        return fourier::ls_gradient(h, (x, exp_x), (y, exp_y));
     }
-    let r = ls_residual(x, h, y)?;
-    correlate(&r, h, Mode::Valid, Method::Direct)
+    let r = ls_residual(h, x, y)?;
+    correlate(h, &r, Mode::Valid, Method::Direct)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of
@@ -156,7 +156,7 @@ const ACCEPT: f64 = 1e-6;
 /// # use flipshift_discrete::{Method, Mode, SolveMethod, convolve, solve_normal};
 /// let h = [1.0, 0.5, 0.25];
 /// let x_true = [1.0, -2.0, 3.0, 0.5];
-/// let y = convolve(&x_true, &h, Mode::Full, Method::Direct)?;
+/// let y = convolve(&h, &x_true, Mode::Full, Method::Direct)?;
 /// let (x, info) = solve_normal(&h, &y, 0.0, SolveMethod::Levinson)?;
 /// assert!(x.iter().zip(&x_true).all(|(a, b)| (a - b).abs() < 1e-12));
 /// assert!(info.residual_norm < 1e-12);
@@ -223,7 +223,7 @@ pub fn solve_normal(
             detail: "HᵀH + λI has a zero diagonal (h is zero to double precision)".into(),
         });
     }
-    let b = correlate(&ys, &hs, Mode::Valid, Method::Auto)?;
+    let b = correlate(&hs, &ys, Mode::Valid, Method::Auto)?;
     let (xs, info) = solve_scaled(&a, &b, method)?;
     // x = T⁻¹ Hᵀy = 2^{e_y + e_h − 2e_h − e_s} x'.
     let x = unscale("h, y and λ", &xs, e_y - e_h - e_s)?;

@@ -1,7 +1,7 @@
 //! Minimisation of smooth objectives: gradient descent and L-BFGS, both with a backtracking
 //! (Armijo) line search, reporting every iteration to a callback that may stop the run.
 
-use crate::linear::DiscreteError;
+use crate::error::DiscreteError;
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
 

@@ -2,9 +2,10 @@
 //! decision to sum directly — and applied to any number of signals, one at a time or a batch
 //! in parallel.
 
+use crate::convolution::{Method, Mode};
 use crate::direct_sum;
+use crate::error::{DiscreteError, check};
 use crate::fourier::{self, Blocking, Spectrum};
-use crate::linear::{DiscreteError, Method, Mode, check};
 use crate::scale::scan;
 use rayon::prelude::*;
 
@@ -129,7 +130,7 @@ impl Plan {
         let start = mode.offset(n, m);
         match &self.engine {
             Engine::Direct => {
-                direct_sum::window_into(x, &self.h, start, z);
+                direct_sum::window_into(&self.h, x, start, z);
                 Ok(())
             }
             Engine::Fft { spectrum, blocking } => {
@@ -148,18 +149,18 @@ impl Plan {
     }
 }
 
-/// Entries `start..start + len` of the full convolution of `x` and `h` by `method`,
+/// Entries `start..start + len` of the full convolution of `h` and `x` by `method`,
 /// [`Method::Auto`] deciding by the cost of just those entries. The inputs are validated (the
 /// errors of [`check`]) in the same pass that finds their scale.
 pub(crate) fn convolve_window(
-    x: &[f64],
     h: &[f64],
+    x: &[f64],
     method: Method,
     start: usize,
     len: usize,
 ) -> Result<Vec<f64>, DiscreteError> {
-    let exp_x = scan("x", x)?;
     let exp_h = scan("h", h)?;
+    let exp_x = scan("x", x)?;
     let (n, m) = (x.len(), h.len());
     let use_fft = match method {
         Method::Direct => false,
@@ -170,10 +171,10 @@ pub(crate) fn convolve_window(
         }
     };
     if use_fft {
-        fourier::window(x, exp_x, h, exp_h, start, len)
+        fourier::window((h, exp_h), (x, exp_x), start, len)
     } else {
         let mut z = vec![0.0; len];
-        direct_sum::window_into(x, h, start, &mut z);
+        direct_sum::window_into(h, x, start, &mut z);
         Ok(z)
     }
 }

@@ -1,7 +1,7 @@
 //! Scaling by powers of two: exact (barring overflow and underflow), so a problem can be
 //! brought to magnitudes near 1, solved, and the answer scaled back without a rounding error.
 
-use crate::linear::{DiscreteError, check};
+use crate::error::{DiscreteError, check};
 
 /// Multiplication by $2^e$ for $|e|$ up to about 2200, in at most two exact steps.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -24,7 +24,8 @@
 //! it is honest. Then the relative residual of the returned $x$, by one matrix–vector product.
 
 use crate::buffers;
-use crate::linear::{DiscreteError, Method, Mode};
+use crate::convolution::{Method, Mode};
+use crate::error::DiscreteError;
 use crate::plan::Plan;
 use multiversion::multiversion;
 use nalgebra::DMatrix;
@@ -678,7 +679,7 @@ pub(crate) fn relative_residual(
 pub(crate) fn matvec_direct(a: &[f64], v: &[f64]) -> Vec<f64> {
     let band = bandwidth(a);
     let sym: Vec<f64> = (0..=2 * band).map(|i| a[i.abs_diff(band)]).collect();
-    crate::direct_sum::window(v, &sym, band, v.len())
+    crate::direct_sum::window(&sym, v, band, v.len())
 }
 
 #[cfg(test)]

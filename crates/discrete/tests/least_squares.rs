@@ -28,7 +28,7 @@ proptest! {
     fn gradient_is_h_transpose_times_the_residual(n in 1usize..30, m in 1usize..12, seed in 0u64..1000) {
         let (x, h) = (lcg(seed, n), lcg(seed + 1, m));
         let y = lcg(seed + 2, n + m - 1);
-        let g = ls_gradient(&x, &h, &y).unwrap();
+        let g = ls_gradient(&h, &x, &y).unwrap();
         let hm = jacobian(&h, n, Mode::Full, Layout::Numerator).unwrap();
         let r = &hm * DVector::from_column_slice(&x) - DVector::from_column_slice(&y);
         let dense = hm.tr_mul(&r);
@@ -47,15 +47,15 @@ fn gradient_matches_central_differences() {
     let (n, m) = (17, 5);
     let (x, h) = (lcg(7, n), lcg(8, m));
     let y = lcg(9, n + m - 1);
-    let g = ls_gradient(&x, &h, &y).unwrap();
-    let j0 = ls_cost(&x, &h, &y).unwrap();
+    let g = ls_gradient(&h, &x, &y).unwrap();
+    let j0 = ls_cost(&h, &x, &y).unwrap();
     let eps = 1e-3;
     for i in 0..n {
         let mut xp = x.clone();
         let mut xm = x.clone();
         xp[i] += eps;
         xm[i] -= eps;
-        let fd = (ls_cost(&xp, &h, &y).unwrap() - ls_cost(&xm, &h, &y).unwrap()) / (2.0 * eps);
+        let fd = (ls_cost(&h, &xp, &y).unwrap() - ls_cost(&h, &xm, &y).unwrap()) / (2.0 * eps);
         assert!(
             (fd - g[i]).abs() <= 1e-9 * j0.max(1.0),
             "i = {i}: {fd} vs {}",
@@ -67,11 +67,11 @@ fn gradient_matches_central_differences() {
 #[test]
 fn wrong_lengths_and_bad_values_are_errors() {
     assert!(matches!(
-        ls_gradient(&[1.0], &[1.0, 2.0], &[0.0]),
+        ls_gradient(&[1.0, 2.0], &[1.0], &[0.0]),
         Err(DiscreteError::Length { .. })
     ));
-    assert!(ls_gradient(&[], &[1.0], &[]).is_err());
-    assert!(ls_cost(&[f64::NAN], &[1.0], &[0.0]).is_err());
+    assert!(ls_gradient(&[1.0], &[], &[]).is_err());
+    assert!(ls_cost(&[1.0], &[f64::NAN], &[0.0]).is_err());
     assert!(solve_normal(&[1.0, 2.0], &[1.0], 0.0, SolveMethod::Auto).is_err());
     assert!(solve_normal(&[1.0], &[1.0], -1.0, SolveMethod::Auto).is_err());
     assert!(solve_normal(&[1.0], &[1.0], f64::NAN, SolveMethod::Auto).is_err());
@@ -112,7 +112,7 @@ fn solvers_agree_with_the_dense_solve_on_well_conditioned_systems() {
     ] {
         let h: Vec<f64> = (0..m).map(|i| 1.0 / (1.0 + i as f64)).collect();
         let x_true = lcg(n as u64, n);
-        let mut y = convolve(&x_true, &h, Mode::Full, Method::Direct).unwrap();
+        let mut y = convolve(&h, &x_true, Mode::Full, Method::Direct).unwrap();
         for (v, noise) in y.iter_mut().zip(lcg(5, n + m - 1)) {
             *v += 1e-3 * noise;
         }
@@ -136,7 +136,7 @@ fn solvers_agree_with_the_dense_solve_on_well_conditioned_systems() {
         }
         // Without noise and λ = 0 the solution is the signal itself.
         if lambda == 0.0 {
-            let clean = convolve(&x_true, &h, Mode::Full, Method::Direct).unwrap();
+            let clean = convolve(&h, &x_true, Mode::Full, Method::Direct).unwrap();
             let (x, _) = solve_normal(&h, &clean, 0.0, SolveMethod::Auto).unwrap();
             let err = x
                 .iter()
@@ -188,9 +188,9 @@ fn fused_fft_gradient_matches_the_direct_route() {
     for (n, m) in [(3001, 200), (4096, 64), (150, 900), (2000, 1500)] {
         let (x, h) = (lcg(n as u64, n), lcg(m as u64 + 7, m));
         let y = lcg(3, n + m - 1);
-        let g = ls_gradient(&x, &h, &y).unwrap();
-        let r = flipshift_discrete::ls_residual(&x, &h, &y).unwrap();
-        let want = flipshift_discrete::correlate(&r, &h, Mode::Valid, Method::Direct).unwrap();
+        let g = ls_gradient(&h, &x, &y).unwrap();
+        let r = flipshift_discrete::ls_residual(&h, &x, &y).unwrap();
+        let want = flipshift_discrete::correlate(&h, &r, Mode::Valid, Method::Direct).unwrap();
         // The FFT bound of tests/operators.rs applied twice (the residual, then Hᵀ), with
         // ‖r‖∞ ≤ ‖h‖₁‖x‖∞ + ‖y‖∞ standing in for the signal: 2·8·ε·log₂N·‖h‖₁·(‖h‖₁ + 1).
         let h1: f64 = h.iter().map(|v| v.abs()).sum();

@@ -47,7 +47,7 @@ fn modes_match_scipy_in_length_alignment_and_value() {
         for mode in ["full", "same", "valid"] {
             for method in [Method::Direct, Method::Fft, Method::Auto] {
                 let want = vec(&case[format!("conv_{mode}")]);
-                let got = convolve(&x, &h, mode_of(mode), method).unwrap();
+                let got = convolve(&h, &x, mode_of(mode), method).unwrap();
                 assert_eq!(
                     got.len(),
                     want.len(),
@@ -62,7 +62,7 @@ fn modes_match_scipy_in_length_alignment_and_value() {
                     );
                 }
                 let want = vec(&case[format!("corr_{mode}")]);
-                let got = correlate(&x, &h, mode_of(mode), method).unwrap();
+                let got = correlate(&h, &x, mode_of(mode), method).unwrap();
                 assert_eq!(
                     got.len(),
                     want.len(),
@@ -83,10 +83,10 @@ fn modes_match_scipy_in_length_alignment_and_value() {
 
 #[test]
 fn bad_inputs_are_typed_errors() {
-    assert!(convolve(&[], &[1.0], Mode::Full, Method::Auto).is_err());
     assert!(convolve(&[1.0], &[], Mode::Full, Method::Auto).is_err());
-    assert!(convolve(&[1.0, f64::NAN], &[1.0], Mode::Full, Method::Auto).is_err());
-    assert!(correlate(&[1.0], &[f64::INFINITY], Mode::Same, Method::Fft).is_err());
+    assert!(convolve(&[], &[1.0], Mode::Full, Method::Auto).is_err());
+    assert!(convolve(&[1.0], &[1.0, f64::NAN], Mode::Full, Method::Auto).is_err());
+    assert!(correlate(&[f64::INFINITY], &[1.0], Mode::Same, Method::Fft).is_err());
     assert!(conv_matrix(&[1.0], 0, Mode::Full).is_err());
     let op = ToeplitzConv::new(&[1.0, 2.0], 3, Mode::Full).unwrap();
     assert!(op.apply(&DVector::from_vec(vec![1.0, 2.0])).is_err());
@@ -120,7 +120,7 @@ fn each_row_of_h_is_the_flipped_kernel_shifted() {
     // Jacobian times x is the convolution, in every mode.
     let x = [0.5, -1.0, 2.0, 0.25, 3.0];
     for mode in [Mode::Full, Mode::Same, Mode::Valid] {
-        let z = convolve(&x, &h, mode, Method::Direct).unwrap();
+        let z = convolve(&h, &x, mode, Method::Direct).unwrap();
         let hx = jacobian(&h, 5, mode, Layout::Numerator).unwrap() * DVector::from_column_slice(&x);
         assert_eq!(hx.as_slice(), z.as_slice(), "{mode:?}");
     }
@@ -147,7 +147,7 @@ proptest! {
             let d = DirectConv::new(&h, x.len(), mode).unwrap().apply(&xv).unwrap();
             let t = ToeplitzConv::new(&h, x.len(), mode).unwrap().apply(&xv).unwrap();
             let f = FftConv::new(&h, x.len(), mode).unwrap().apply(&xv).unwrap();
-            let a = convolve(&x, &h, mode, Method::Fft).unwrap();
+            let a = convolve(&h, &x, mode, Method::Fft).unwrap();
             let tol = fft_tol(&x, &h);
             prop_assert_eq!(d.len(), mode.len(x.len(), h.len()));
             for i in 0..d.len() {
@@ -183,8 +183,8 @@ proptest! {
 
     #[test]
     fn convolution_commutes_in_full_mode((x, h, _r) in vecs()) {
-        let a = convolve(&x, &h, Mode::Full, Method::Direct).unwrap();
-        let b = convolve(&h, &x, Mode::Full, Method::Direct).unwrap();
+        let a = convolve(&h, &x, Mode::Full, Method::Direct).unwrap();
+        let b = convolve(&x, &h, Mode::Full, Method::Direct).unwrap();
         for (p, q) in a.iter().zip(&b) {
             prop_assert!((p - q).abs() <= fft_tol(&x, &h));
         }
@@ -202,8 +202,8 @@ fn large_fft_agrees_with_the_direct_sum_within_the_derived_bound() {
         let h: Vec<f64> = (0..m)
             .map(|i| ((i * 104_729) % 997) as f64 / 498.5 - 1.0)
             .collect();
-        let d = convolve(&x, &h, Mode::Full, Method::Direct).unwrap();
-        let f = convolve(&x, &h, Mode::Full, Method::Fft).unwrap();
+        let d = convolve(&h, &x, Mode::Full, Method::Direct).unwrap();
+        let f = convolve(&h, &x, Mode::Full, Method::Fft).unwrap();
         let tol = fft_tol(&x, &h);
         let worst = d
             .iter()

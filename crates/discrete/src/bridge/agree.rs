@@ -405,7 +405,7 @@ pub fn check_agreement(
         }
 
         // (a) conv: z lattice starts at h0 + x0.
-        let z = dconvolve(&xs, &hs, Mode::Full, Method::Auto)?;
+        let z = dconvolve(&hs, &xs, Mode::Full, Method::Auto)?;
         let z_at = |t: f64| -> f64 {
             let k = (t / dt).round() as i64 - (h0 + x0);
             usize::try_from(k)
@@ -421,7 +421,7 @@ pub fn check_agreement(
         let row = match usize::try_from(k_t0).ok().filter(|&k| k < e.len()) {
             Some(k) => {
                 e[k] = 1.0;
-                dcorrelate(&e, &hs, Mode::Valid, Method::Direct)?
+                dcorrelate(&hs, &e, Mode::Valid, Method::Direct)?
             }
             None => vec![0.0; xs.len()],
         };
@@ -441,7 +441,7 @@ pub fn check_agreement(
         }
         // g(s) = Δ Σ_n r_n h(t_n − s): the full correlation of r with h; entry k sits at
         // lattice index S = k − (m − 1) + R0 − H0.
-        let corr = dcorrelate(&r, &hs, Mode::Full, Method::Auto)?;
+        let corr = dcorrelate(&hs, &r, Mode::Full, Method::Auto)?;
         let m = hs.len() as i64;
         let big_r0 = r0.min(h0 + x0);
         let g_at = |s: f64| -> f64 {

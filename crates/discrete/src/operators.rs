@@ -1,104 +1,25 @@
-//! Convolution and correlation in SciPy's modes, the Toeplitz matrix $H$, the Jacobian, and
-//! the three operators (direct, Toeplitz, FFT) with their adjoints.
+//! Convolution by a fixed kernel as a linear operator with its adjoint, three ways: the direct
+//! sum, the dense Toeplitz matrix, and the FFT with plans made once.
 
-use crate::linear::{DiscreteError, Layout, LinearOp, Method, Mode, check};
+use crate::convolution::{Method, Mode, convolve, correlate};
+use crate::error::{DiscreteError, check_kernel};
 use crate::plan::Plan;
+use crate::toeplitz::conv_matrix;
 use nalgebra::{DMatrix, DVector};
 
-/// The convolution $h * x$ in the given mode, as `scipy.signal.convolve(x, h, mode)`.
+/// A linear operator together with its adjoint.
 ///
-/// $z_k = \sum_i h_i\\, x_{k-i}$; see [`Mode`] for the lengths and alignment.
-///
-/// ```
-/// # use flipshift_discrete::{Method, Mode, convolve};
-/// let z = convolve(&[1.0, 2.0, 3.0], &[0.0, 1.0, 0.5], Mode::Full, Method::Direct)?;
-/// assert_eq!(z, vec![0.0, 1.0, 2.5, 4.0, 1.5]);
-/// let s = convolve(&[1.0, 2.0, 3.0], &[0.0, 1.0, 0.5], Mode::Same, Method::Direct)?;
-/// assert_eq!(s, vec![1.0, 2.5, 4.0]);
-/// # Ok::<(), flipshift_discrete::DiscreteError>(())
-/// ```
-pub fn convolve(
-    x: &[f64],
-    h: &[f64],
-    mode: Mode,
-    method: Method,
-) -> Result<Vec<f64>, DiscreteError> {
-    // Checked (non-empty, finite) inside, in the pass that also finds the scale.
-    let (n, m) = (x.len(), h.len());
-    let (start, len) = (
-        mode.offset(n.max(1), m.max(1)),
-        mode.len(n.max(1), m.max(1)),
-    );
-    // Only the mode's entries are computed (overlap-save blocks or direct sums over them).
-    crate::plan::convolve_window(x, h, method, start, len)
-}
-
-/// The correlation of `x` with `h`, as `scipy.signal.correlate(x, h, mode)`:
-/// $c_k = \sum_j x_j\\, h_{j - k + m - 1}$ in full mode, i.e. the convolution of $x$ with the
-/// reversed kernel, sliced by the same rules.
-pub fn correlate(
-    x: &[f64],
-    h: &[f64],
-    mode: Mode,
-    method: Method,
-) -> Result<Vec<f64>, DiscreteError> {
-    check("x", x)?;
-    check("h", h)?;
-    let rev: Vec<f64> = h.iter().rev().copied().collect();
-    convolve(x, &rev, mode, method)
-}
-
-/// A usable kernel (non-empty, finite) and signal length (at least 1).
-fn check_kernel(h: &[f64], n: usize) -> Result<(), DiscreteError> {
-    check("h", h)?;
-    if n == 0 {
-        return Err(DiscreteError::InvalidParameter {
-            what: "n",
-            reason: "the signal length must be at least 1".into(),
-        });
-    }
-    Ok(())
-}
-
-/// The convolution matrix $H$ with $Hx = $ `convolve(x, h, mode)` for $x \in \mathbb{R}^n$.
-///
-/// In full mode $H_{kj} = h_{k-j}$ (zero outside $0 \le k - j < m$): an $(n+m-1) \times n$
-/// Toeplitz matrix whose row $k$ is the kernel **flipped and shifted** to $k$ — the discrete
-/// twin of $\tau \mapsto h(t_0 - \tau)$. `Same` and `Valid` are row slices of it.
-pub fn conv_matrix(h: &[f64], n: usize, mode: Mode) -> Result<DMatrix<f64>, DiscreteError> {
-    check_kernel(h, n)?;
-    let m = h.len();
-    let (start, rows) = (mode.offset(n, m), mode.len(n, m));
-    Ok(DMatrix::from_fn(rows, n, |r, j| {
-        let k = r + start;
-        k.checked_sub(j)
-            .and_then(|i| h.get(i))
-            .copied()
-            .unwrap_or(0.0)
-    }))
-}
-
-/// The Jacobian of $z = h * x$ with respect to $x$: $H$ in numerator layout
-/// ($\partial z_k/\partial x_j$ in row $k$), $H^\top$ in denominator layout.
-///
-/// ```
-/// # use flipshift_discrete::{Layout, Mode, jacobian};
-/// // Each row of H is the kernel flipped and shifted.
-/// let jac = jacobian(&[1.0, 2.0, 3.0], 4, Mode::Full, Layout::Numerator)?;
-/// assert_eq!(jac.row(3).iter().copied().collect::<Vec<_>>(), vec![0.0, 3.0, 2.0, 1.0]);
-/// # Ok::<(), flipshift_discrete::DiscreteError>(())
-/// ```
-pub fn jacobian(
-    h: &[f64],
-    n: usize,
-    mode: Mode,
-    layout: Layout,
-) -> Result<DMatrix<f64>, DiscreteError> {
-    let hm = conv_matrix(h, n, mode)?;
-    Ok(match layout {
-        Layout::Numerator => hm,
-        Layout::Denominator => hm.transpose(),
-    })
+/// Implementations satisfy $\langle A x, y\rangle = \langle x, A^* y\rangle$; the tests check it
+/// for every one.
+pub trait LinearOp {
+    /// The space the operator acts on.
+    type Domain;
+    /// The space it maps into.
+    type Range;
+    /// $A x$.
+    fn apply(&self, x: &Self::Domain) -> Result<Self::Range, DiscreteError>;
+    /// $A^* y$.
+    fn apply_adjoint(&self, y: &Self::Range) -> Result<Self::Domain, DiscreteError>;
 }
 
 /// Scatter `y` (a mode's output) into a zero vector of the full length.
@@ -118,8 +39,8 @@ fn embed(y: &[f64], n: usize, m: usize, mode: Mode) -> Result<Vec<f64>, Discrete
 }
 
 /// $H^\top r$ for full-length `r`: $\sum_k h_{k-j} r_k$, the correlation's valid part.
-fn full_adjoint(r: &[f64], h: &[f64], method: Method) -> Result<Vec<f64>, DiscreteError> {
-    correlate(r, h, Mode::Valid, method)
+fn full_adjoint(h: &[f64], r: &[f64], method: Method) -> Result<Vec<f64>, DiscreteError> {
+    correlate(h, r, Mode::Valid, method)
 }
 
 fn check_len(what: &'static str, v: &[f64], n: usize) -> Result<(), DiscreteError> {
@@ -159,8 +80,8 @@ impl LinearOp for DirectConv {
     fn apply(&self, x: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         check_len("x", x.as_slice(), self.n)?;
         Ok(DVector::from_vec(convolve(
-            x.as_slice(),
             &self.h,
+            x.as_slice(),
             self.mode,
             Method::Direct,
         )?))
@@ -168,8 +89,8 @@ impl LinearOp for DirectConv {
     fn apply_adjoint(&self, y: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         let r = embed(y.as_slice(), self.n, self.h.len(), self.mode)?;
         Ok(DVector::from_vec(full_adjoint(
-            &r,
             &self.h,
+            &r,
             Method::Direct,
         )?))
     }

@@ -1,11 +1,13 @@
 //! The deconvolution experiment: blur a known signal with a Gaussian, add seeded noise, and
-//! recover it by minimising least squares plus a regulariser.
+//! recover it by minimising least squares plus a regulariser — the discrete functional and the
+//! minimiser of `flipshift-discrete` at work, kept here (with its random numbers) for the CLI's
+//! `deconvolve`, the demo and the example.
 
-use crate::bridge::{Grid, Rule, sample};
-use crate::functional::DiscreteFunctional;
-use crate::linear::DiscreteError;
-use crate::optimize::{IterInfo, MinimizeParams, MinimizeReport, Optimizer, minimize};
 use flipshift_continuous::{Expr, QuadParams, convolve as cconvolve, losses};
+use flipshift_discrete::{
+    DiscreteError, DiscreteFunctional, Grid, IterInfo, MinimizeParams, MinimizeReport, Optimizer,
+    Rule, minimize, sample,
+};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use std::ops::ControlFlow;

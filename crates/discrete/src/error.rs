@@ -1,0 +1,90 @@
+//! The one error type of the discrete crate, and the validation of input vectors.
+
+use flipshift_continuous::ContinuousError;
+
+/// Everything that can go wrong in `flipshift-discrete`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscreteError {
+    /// An input vector with no entries.
+    #[error("{what} is empty; give at least one number")]
+    Empty {
+        /// Which input.
+        what: &'static str,
+    },
+    /// An input entry that is NaN or infinite.
+    #[error("{what}[{index}] is {value}; every entry must be finite")]
+    NonFinite {
+        /// Which input.
+        what: &'static str,
+        /// Position of the first bad entry.
+        index: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// Lengths that do not fit together.
+    #[error("{what} has length {got}, but {expected}")]
+    Length {
+        /// Which input.
+        what: &'static str,
+        /// Its length.
+        got: usize,
+        /// What was needed, and why.
+        expected: String,
+    },
+    /// A parameter outside its range.
+    #[error("invalid {what}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        what: &'static str,
+        /// Why, and what is accepted.
+        reason: String,
+    },
+    /// A system that is singular or too ill-conditioned to solve in double precision.
+    #[error(
+        "the normal equations are singular or too ill-conditioned to solve ({detail}); add Tikhonov regularisation (--lambda > 0)"
+    )]
+    Singular {
+        /// Where it was detected.
+        detail: String,
+    },
+    /// An iterative solver that did not converge.
+    #[error(
+        "conjugate gradients did not converge: relative residual {residual:e} after {iterations} iterations; add regularisation or use another method"
+    )]
+    NoConvergence {
+        /// Iterations run.
+        iterations: usize,
+        /// Final relative residual.
+        residual: f64,
+    },
+    /// An FFT library failure (a length mismatch inside the library; not expected).
+    #[error("fft failed: {0}")]
+    Fft(String),
+    /// An error from the continuous side (sampling, quadrature).
+    #[error(transparent)]
+    Continuous(#[from] ContinuousError),
+}
+
+/// Non-empty and finite, or the error naming the first bad entry.
+pub(crate) fn check(what: &'static str, v: &[f64]) -> Result<(), DiscreteError> {
+    if v.is_empty() {
+        return Err(DiscreteError::Empty { what });
+    }
+    if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        return Err(DiscreteError::NonFinite { what, index, value });
+    }
+    Ok(())
+}
+
+/// A usable kernel (non-empty, finite) and signal length (at least 1).
+pub(crate) fn check_kernel(h: &[f64], n: usize) -> Result<(), DiscreteError> {
+    check("h", h)?;
+    if n == 0 {
+        return Err(DiscreteError::InvalidParameter {
+            what: "n",
+            reason: "the signal length must be at least 1".into(),
+        });
+    }
+    Ok(())
+}
