@@ -1,5 +1,6 @@
 //! The command line's error type: what went wrong, where, and which exit status it earns.
 
+use crate::output::Output;
 use flipshift_continuous::ContinuousError;
 use flipshift_discrete::DiscreteError;
 use std::path::Path;
@@ -43,6 +44,15 @@ pub enum CliError {
     /// An error from the discrete engine.
     #[error("{0}")]
     Discrete(#[from] DiscreteError),
+    /// A result that was computed but misses the requested accuracy somewhere (exit 1): the
+    /// whole result with its best values and estimates, and what to change.
+    #[error("{message}")]
+    Unmet {
+        /// What was missed, where, and which option to change.
+        message: String,
+        /// The result as far as it got: printed in full (with an `"error"` field in JSON).
+        output: Box<Output>,
+    },
     /// A result that is not finite (never printed as a number).
     #[error("the result is not finite ({what} = {value}); check the inputs' scale and domain")]
     NonFiniteResult {
@@ -85,7 +95,8 @@ impl CliError {
             CliError::Continuous {
                 source: ContinuousError::NoConvergence { .. },
                 ..
-            } => 1,
+            }
+            | CliError::Unmet { .. } => 1,
             _ => 2,
         }
     }

@@ -10,6 +10,7 @@ mod output;
 use clap::{Parser, Subcommand, ValueEnum};
 use error::CliError;
 use output::Output;
+use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -153,6 +154,38 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
 }
 
+impl Command {
+    /// The subcommand's name as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Conv { .. } => "conv",
+            Command::Corr { .. } => "corr",
+            Command::Jacobian { .. } => "jacobian",
+            Command::Grad { .. } => "grad",
+            Command::Solve { .. } => "solve",
+            Command::Eval { .. } => "eval",
+            Command::Convolve { .. } => "convolve",
+            Command::Derivative { .. } => "derivative",
+            Command::Lsgrad { .. } => "lsgrad",
+            Command::EulerLagrange { .. } => "euler-lagrange",
+            Command::Check { .. } => "check",
+            Command::Functional { .. } => "functional",
+            Command::HessianKernel { .. } => "hessian-kernel",
+            Command::Deconvolve { .. } => "deconvolve",
+            Command::Demo(_) => "demo",
+        }
+    }
+}
+
+/// A number for JSON, or null where it is not finite (JSON has no NaN).
+fn finite_or_null(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 fn run(cli: &Cli) -> Result<Output, CliError> {
     let (out, npy) = match &cli.command {
         Command::Conv { args, npy } => (cmd::discrete::conv(args), npy),
@@ -221,23 +254,49 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            if let CliError::Continuous {
-                source:
-                    flipshift_continuous::ContinuousError::NoConvergence {
-                        estimate,
-                        error_estimate,
+            let msg = e.to_string().replace('\n', " ");
+            // Exit 1 (a tolerance not met) still prints the result as far as it got: the whole
+            // JSON object with an "error" field, or the text with the best values.
+            match (&e, cli.format) {
+                (CliError::Unmet { output, .. }, Format::Json) => {
+                    println!(
+                        "{}",
+                        output.as_ref().clone().field("error", json!(msg)).to_json()
+                    );
+                }
+                (CliError::Unmet { output, .. }, Format::Text) => {
+                    println!("{}", output.text.trim_end());
+                }
+                (
+                    CliError::Continuous {
+                        source:
+                            flipshift_continuous::ContinuousError::NoConvergence {
+                                estimate,
+                                error_estimate,
+                                ..
+                            },
                         ..
                     },
-                ..
-            } = &e
-            {
-                println!(
-                    "{} ± {}",
-                    output::fmt_num(*estimate),
-                    output::fmt_num(*error_estimate)
-                );
+                    format,
+                ) => {
+                    if format == Format::Json {
+                        let obj = json!({
+                            "command": cli.command.name(),
+                            "values": [finite_or_null(*estimate)],
+                            "error_estimate": finite_or_null(*error_estimate),
+                            "error": msg,
+                        });
+                        println!("{obj}");
+                    } else {
+                        println!(
+                            "{} ± {}",
+                            output::fmt_num(*estimate),
+                            output::fmt_num(*error_estimate)
+                        );
+                    }
+                }
+                _ => {}
             }
-            let msg = e.to_string().replace('\n', " ");
             eprintln!("error: {msg}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }

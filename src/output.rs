@@ -5,7 +5,7 @@ use crate::error::CliError;
 use serde_json::{Map, Value, json};
 
 /// A command's result, ready to print in either format.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Output {
     json: Map<String, Value>,
     /// The text shown to people.

@@ -157,28 +157,29 @@ fn quad_params(tol: &str) -> Result<c::QuadParams, CliError> {
 
 /// --tol is relative to the scale of the result (a value near zero cannot be had to a relative
 /// accuracy); quadrature meets requests below rounding at the rounding level and says so in its
-/// estimate, as does a closed form, which is what is checked here: an unmet request is
-/// `NoConvergence` (exit 1) with the best value.
+/// estimate, as does a closed form, which is what is checked here: an unmet request is exit 1
+/// with the whole result (`CliError::Unmet`).
 fn check_tol(
     tol: &str,
     qp: c::QuadParams,
     grid: &[f64],
     values: &[f64],
     errs: &[f64],
-    evaluations: usize,
-) -> Result<(), CliError> {
+    hint: &str,
+    output: Output,
+) -> Result<Output, CliError> {
     let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     match (0..grid.len()).find(|&i| errs[i] > qp.rel_tol * scale) {
-        Some(i) => Err(c::ContinuousError::NoConvergence {
-            estimate: values[i],
-            error_estimate: errs[i],
-            evaluations,
-        })
-        .context(&format!(
-            "--tol {tol} not reached at t = {}",
-            fmt_num(grid[i])
-        )),
-        None => Ok(()),
+        Some(i) => Err(CliError::Unmet {
+            message: format!(
+                "--tol {tol} not reached at t = {}: best value {} ± {}; {hint}",
+                fmt_num(grid[i]),
+                fmt_num(values[i]),
+                fmt_num(errs[i])
+            ),
+            output: Box::new(output),
+        }),
+        None => Ok(output),
     }
 }
 
@@ -217,14 +218,13 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
         let (values, errs): (Vec<f64>, Vec<f64>) =
             grid.iter().map(|&t| cf.eval_with_error(t)).unzip();
         let max_err = errs.iter().copied().fold(0.0, f64::max);
-        check_tol(&a.tol, qp, &grid, &values, &errs, 0)?;
         let symbolic = cf.expr().to_unicode();
         let text = format!(
             "{intro}closed form ({} family):\nz(t) = {symbolic}\n{}",
             cf.family(),
             table(&["t", "z(t)", "± rounding"], &[&grid, &values, &errs])
         );
-        return Ok(Output::vector("convolve", &values)?
+        let output = Output::vector("convolve", &values)?
             .numbers("grid", &grid)?
             .number("error_estimate", max_err)?
             .field("error_estimates", finite_array("error_estimates", &errs)?)
@@ -233,7 +233,16 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
             .field("evaluations", json!(0))
             .field("symbolic", json!(symbolic))
             .field("latex", json!(cf.expr().to_latex()))
-            .with_text(text));
+            .with_text(text);
+        return check_tol(
+            &a.tol,
+            qp,
+            &grid,
+            &values,
+            &errs,
+            "the closed form's rounding bound is larger; loosen --tol or use --method quadrature",
+            output,
+        );
     }
     let why = match closed {
         Err(Some(why)) => format!(" (no closed form: {why})"),
@@ -243,14 +252,6 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let xc = x.compile().context("--x")?;
     let out = c::convolve(&hc, &xc, &grid, qp)?;
     let max_err = out.error_estimates.iter().copied().fold(0.0, f64::max);
-    check_tol(
-        &a.tol,
-        qp,
-        &grid,
-        &out.values,
-        &out.error_estimates,
-        out.evaluations,
-    )?;
     let text = format!(
         "{intro}by quadrature{why}; largest error estimate {}\n{}",
         fmt_num(max_err),
@@ -259,7 +260,7 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
             &[&grid, &out.values, &out.error_estimates]
         )
     );
-    Ok(Output::vector("convolve", &out.values)?
+    let output = Output::vector("convolve", &out.values)?
         .numbers("grid", &grid)?
         .number("error_estimate", max_err)?
         .field(
@@ -276,7 +277,16 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
                 x.to_unicode()
             )),
         )
-        .with_text(text))
+        .with_text(text);
+    check_tol(
+        &a.tol,
+        qp,
+        &grid,
+        &out.values,
+        &out.error_estimates,
+        "loosen --tol",
+        output,
+    )
 }
 
 /// A default τ grid: the support of h(t0 − τ), clipped to where it matters.
