@@ -32,7 +32,8 @@ pub struct Cli {
 /// `--out FILE.npy`, shared by every command that returns values.
 #[derive(Debug, clap::Args)]
 struct NpyOut {
-    /// Also write the values to this float64 .npy file.
+    /// Write the values to this float64 .npy file, and print a summary of them (length, min,
+    /// max, norm) instead of the values.
     #[arg(long, value_name = "FILE.npy")]
     out: Option<PathBuf>,
 }
@@ -204,9 +205,11 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Deconvolve { args, npy } => (cmd::variational::deconvolve(args, cli.format), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
     };
-    let out = out?;
+    let mut out = out?;
     if let (Some(path), Some((shape, data))) = (&npy.out, out.npy()) {
         npy::write(path, shape, data)?;
+        // The values are in the file: print what they are, not all of them.
+        out.summarise(path);
     }
     Ok(out)
 }
@@ -247,7 +250,7 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             let text = match cli.format {
                 Format::Json => out.to_json(),
-                Format::Text => out.text.trim_end().to_string(),
+                Format::Text => out.render_text().trim_end().to_string(),
             };
             // A closed pipe (e.g. `| head`) is not an error worth a panic.
             let _ = writeln!(stdout, "{text}");
@@ -265,7 +268,7 @@ fn main() -> ExitCode {
                     );
                 }
                 (CliError::Unmet { output, .. }, Format::Text) => {
-                    println!("{}", output.text.trim_end());
+                    println!("{}", output.render_text().trim_end());
                 }
                 (
                     CliError::Continuous {
