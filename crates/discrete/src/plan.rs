@@ -162,16 +162,14 @@ pub(crate) fn convolve_window(
     let exp_h = scan("h", h)?;
     let exp_x = scan("x", x)?;
     let (n, m) = (x.len(), h.len());
-    let use_fft = match method {
-        Method::Direct => false,
-        Method::Fft => true,
-        Method::Auto => {
-            let (long, short) = (n.max(m), n.min(m));
-            fourier::conv_schedule(long, short, len).cost_ns < fourier::direct_cost_ns(n, m, len)
-        }
+    let sched = (method != Method::Direct).then(|| fourier::conv_schedule(n.max(m), n.min(m), len));
+    let use_fft = match (method, sched) {
+        (Method::Fft, _) => true,
+        (Method::Auto, Some(s)) => s.cost_ns < fourier::direct_cost_ns(n, m, len),
+        _ => false,
     };
-    if use_fft {
-        fourier::window((h, exp_h), (x, exp_x), start, len)
+    if let (true, Some(sched)) = (use_fft, sched) {
+        fourier::window_scheduled((h, exp_h), (x, exp_x), sched, start, len)
     } else {
         let mut z = vec![0.0; len];
         direct_sum::window_into(h, x, start, &mut z);
