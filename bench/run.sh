@@ -40,5 +40,6 @@ doc = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, doc, fl
     if start in doc else doc.rstrip() + "\n\n" + block + "\n"
 open("BENCHMARKS.md", "w").write(doc)
 PY
-cp "$out"/*.json* bench/ 2>/dev/null || true
-echo "# wrote BENCHMARKS.md and bench/last-table.md (raw results in bench/*.json*)"
+mkdir -p bench/results
+cp "$out"/peers.json "$out"/ours.jsonl "$out"/ours-2.jsonl "$out"/e2e.json bench/results/
+echo "# wrote BENCHMARKS.md and bench/last-table.md; raw results in bench/results/"

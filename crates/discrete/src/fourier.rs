@@ -53,9 +53,10 @@ fn fft_err(e: impl std::fmt::Display) -> DiscreteError {
 const DIRECT_NS_PER_MAC: f64 = 0.06;
 
 /// Nanoseconds per transform point of the work around the transforms in one block (zeroing and
-/// filling the input, the pointwise product, copying out), measured as the difference between
-/// a block's time and its two transforms.
-const BLOCK_NS_PER_POINT: f64 = 0.6;
+/// filling the input, the pointwise product, copying out): about a quarter of a block's
+/// transform time at N ≈ 10⁴ in a profile of the 10⁶ × 10³ convolution (`perf record` on
+/// `cargo bench --bench peers`).
+const BLOCK_NS_PER_POINT: f64 = 0.8;
 
 /// Fixed cost of one call that transforms: planning look-up, buffers, the kernel's spectrum.
 const CALL_NS: f64 = 1500.0;

@@ -292,13 +292,20 @@ pub fn solve_toeplitz(
     Ok((unscale("a and b", &x, e_b - e_a)?, info))
 }
 
-/// Nanoseconds per column and lag of the Schur factorisation and the two substitutions (two
-/// right-hand sides), measured with `cargo bench --bench peers` (normal equations).
-const SCHUR_NS_PER_ENTRY: f64 = 1.2;
+/// Nanoseconds per column and lag of the whole banded solve — the Schur factorisation, both
+/// substitutions for two right-hand sides and the checks — measured with `cargo bench --bench
+/// peers` at n = 10³…1.6·10⁴, m = 32 and 256 (3.4–3.8 ns).
+const SCHUR_NS_PER_ENTRY: f64 = 3.5;
 
-/// Nanoseconds per point of one preconditioned CG iteration beyond its matrix–vector product
-/// (the preconditioner's two transforms and the vector updates), from the same benchmark.
+/// Nanoseconds per point of one preconditioned CG iteration beyond its matrix–vector product:
+/// the preconditioner's two real transforms of length n (about 0.25 ns·log₂n per point each,
+/// the table of `fft_lengths`) and six vector passes — an estimate, not a measurement.
 const PCG_NS_PER_POINT: f64 = 12.0;
+
+/// Conjugate gradients are tried first only when this many of their iterations fit in the
+/// banded solve's time: on the benchmark's systems (λ = 10⁻³‖h‖², m ≤ 256) they need more,
+/// and a failed try would cost as much as the solve.
+const PCG_MIN_BUDGET: usize = 60;
 
 /// The solve of a system scaled to entries near 1 (`a[0] > 0`), with its checks.
 fn solve_scaled(
@@ -328,7 +335,7 @@ fn solve_scaled(
                 .min(fourier::conv_schedule(n, 2 * band + 1, n).cost_ns)
                 + PCG_NS_PER_POINT * n as f64;
             let budget = (schur_ns / iter_ns) as usize;
-            if budget >= 30 && n >= 4 * band {
+            if budget >= PCG_MIN_BUDGET && n >= 4 * band {
                 match pcg(a, b, &op, budget) {
                     Ok((x, it)) => {
                         refuse(probe.bound_from_product(&op)?)?;
