@@ -32,7 +32,8 @@ pub struct Cli {
 /// `--out FILE.npy`, shared by every command that returns values.
 #[derive(Debug, clap::Args)]
 struct NpyOut {
-    /// Also write the values to this float64 .npy file.
+    /// Write the values to this float64 .npy file, and print a summary of them (length, min,
+    /// max, norm) instead of the values.
     #[arg(long, value_name = "FILE.npy")]
     out: Option<PathBuf>,
 }
@@ -214,9 +215,11 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Extremal { args, npy } => (cmd::extremal::extremal(args), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
     };
-    let out = out?;
+    let mut out = out?;
     if let (Some(path), Some((shape, data))) = (&npy.out, out.npy()) {
         npy::write(path, shape, data)?;
+        // The values are in the file: print what they are, not all of them.
+        out.summarise(path);
     }
     Ok(out)
 }
@@ -257,7 +260,7 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             let text = match cli.format {
                 Format::Json => out.to_json(),
-                Format::Text => out.text.trim_end().to_string(),
+                Format::Text => out.render_text().trim_end().to_string(),
             };
             // A closed pipe (e.g. `| head`) is not an error worth a panic.
             let _ = writeln!(stdout, "{text}");
@@ -275,7 +278,7 @@ fn main() -> ExitCode {
                     );
                 }
                 (CliError::Unmet { output, .. }, Format::Text) => {
-                    println!("{}", output.text.trim_end());
+                    println!("{}", output.render_text().trim_end());
                 }
                 (
                     CliError::Continuous {

@@ -5,42 +5,67 @@ use crate::error::CliError;
 use serde_json::{Map, Value, json};
 
 /// A command's result, ready to print in either format.
+///
+/// The values are kept once, as numbers: their JSON array and their table for people are
+/// built only when printed, and not at all when `--out` sends them to a file and a summary is
+/// printed instead ([`Output::summarise`]).
 #[derive(Debug, Clone)]
 pub struct Output {
     json: Map<String, Value>,
-    /// The text shown to people.
+    /// The text shown to people (above the table of values, when there is one).
     pub text: String,
     npy: Option<(Vec<usize>, Vec<f64>)>,
+    /// Whether the text ends with a `k, value` table of the values, rendered when printed.
+    table: bool,
+    /// The file the values went to, when they are summarised instead of printed.
+    summary: Option<String>,
+}
+
+/// The first non-finite value, as the error that names it.
+fn check_finite(what: impl Fn(usize) -> String, v: &[f64]) -> Result<(), CliError> {
+    match v.iter().position(|x| !x.is_finite()) {
+        Some(i) => Err(CliError::NonFiniteResult {
+            what: what(i),
+            value: v[i],
+        }),
+        None => Ok(()),
+    }
 }
 
 impl Output {
     /// A result of `command` with the given values (a vector).
     pub fn vector(command: &str, values: &[f64]) -> Result<Self, CliError> {
+        Self::from_values(command, values.to_vec())
+    }
+
+    /// A result of `command` with the given values (a vector), taking them without a copy.
+    pub fn from_values(command: &str, values: Vec<f64>) -> Result<Self, CliError> {
+        check_finite(|i| format!("values[{i}]"), &values)?;
         let mut json = Map::new();
         json.insert("command".into(), json!(command));
-        json.insert("values".into(), finite_array("values", values)?);
         Ok(Self {
             json,
             text: String::new(),
-            npy: Some((vec![values.len()], values.to_vec())),
+            npy: Some((vec![values.len()], values)),
+            table: false,
+            summary: None,
         })
     }
 
     /// A result of `command` whose values are a matrix, given as rows.
     pub fn matrix(command: &str, rows: &[Vec<f64>]) -> Result<Self, CliError> {
+        for (r, row) in rows.iter().enumerate() {
+            check_finite(|i| format!("row {r}[{i}]"), row)?;
+        }
         let mut json = Map::new();
         json.insert("command".into(), json!(command));
-        let arr = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| finite_array(&format!("row {i}"), r))
-            .collect::<Result<Vec<_>, _>>()?;
-        json.insert("values".into(), Value::Array(arr));
         let cols = rows.first().map_or(0, Vec::len);
         Ok(Self {
             json,
             text: String::new(),
             npy: Some((vec![rows.len(), cols], rows.concat())),
+            table: false,
+            summary: None,
         })
     }
 
@@ -68,9 +93,82 @@ impl Output {
         self
     }
 
+    /// Set the text for people: `head`, then the values as a `k, value` table.
+    pub fn with_table(mut self, head: String) -> Self {
+        self.text = head;
+        self.table = true;
+        self
+    }
+
+    /// The values went to `path`: print their length, range and norm instead of them.
+    pub fn summarise(&mut self, path: &std::path::Path) {
+        self.summary = Some(path.display().to_string());
+    }
+
+    /// Length, smallest, largest and 2-norm of the values (the norm scaled so that it
+    /// overflows only when it is itself beyond the double range).
+    fn stats(&self) -> Option<(usize, f64, f64, f64)> {
+        let (_, v) = self.npy.as_ref()?;
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                (l.min(x), h.max(x))
+            });
+        let big = lo.abs().max(hi.abs());
+        let norm = if big > 0.0 {
+            big * v.iter().map(|x| (x / big) * (x / big)).sum::<f64>().sqrt()
+        } else {
+            0.0
+        };
+        Some((v.len(), lo, hi, norm))
+    }
+
     /// The JSON object.
     pub fn to_json(&self) -> String {
-        Value::Object(self.json.clone()).to_string()
+        let mut json = self.json.clone();
+        if let Some((shape, data)) = &self.npy {
+            match (&self.summary, self.stats()) {
+                (Some(path), Some((len, lo, hi, norm))) => {
+                    json.insert(
+                        "summary".into(),
+                        json!({"file": path, "shape": shape, "length": len, "min": lo, "max": hi, "norm": norm}),
+                    );
+                }
+                _ => {
+                    let values = if shape.len() == 2 && shape[1] > 0 {
+                        Value::Array(data.chunks(shape[1]).map(|r| json!(r)).collect())
+                    } else if shape.len() == 2 {
+                        Value::Array(vec![json!([]); shape[0]])
+                    } else {
+                        json!(data)
+                    };
+                    json.insert("values".into(), values);
+                }
+            }
+        }
+        Value::Object(json).to_string()
+    }
+
+    /// The text for people, with the values' table or, after [`Output::summarise`], their
+    /// summary.
+    pub fn render_text(&self) -> String {
+        match (&self.summary, self.stats()) {
+            (Some(path), Some((len, lo, hi, norm))) => format!(
+                "{}
+{len} values written to {path} (min {}, max {}, 2-norm {})",
+                self.text.trim_end(),
+                fmt_num(lo),
+                fmt_num(hi),
+                fmt_num(norm)
+            ),
+            _ => match (&self.npy, self.table) {
+                (Some((_, v)), true) => {
+                    let idx: Vec<f64> = (0..v.len()).map(|i| i as f64).collect();
+                    format!("{}\n{}", self.text, table(&["k", "value"], &[&idx, v]))
+                }
+                _ => self.text.clone(),
+            },
+        }
     }
 
     /// Shape and data for `--out`.

@@ -232,7 +232,20 @@ fn npy_csv_and_json_inputs_agree() {
         "--out",
         npy.to_str().unwrap(),
     ]);
-    assert_eq!(values(&a), values(&b));
+    // With --out the values go to the file and a summary is printed instead of them.
+    assert!(b.get("values").is_none(), "{b}");
+    let want = values(&a);
+    let summary = &b["summary"];
+    assert_eq!(summary["length"], want.len());
+    assert_eq!(summary["file"], npy.to_str().unwrap());
+    assert_eq!(
+        summary["min"],
+        want.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    assert_eq!(
+        summary["max"],
+        want.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    );
     // The written .npy reads back as the same values: convolving it with the unit impulse [1]
     // returns it unchanged, exactly.
     let c = json_ok_stdin(
@@ -247,7 +260,7 @@ fn npy_csv_and_json_inputs_agree() {
         ],
         Some("[1]"),
     );
-    assert_eq!(values(&c), values(&b));
+    assert_eq!(values(&c), want);
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -1026,4 +1039,122 @@ fn extremal_ill_posed_requests_exit_2() {
     ] {
         assert_bad_input(&args, None, mention);
     }
+fn out_prints_a_summary_in_text_too_and_large_files_round_trip() {
+    // 100,003 values (more than one 64 KiB block of the reader and writer, not a multiple of
+    // it), written by conv --out and read back through conv with the unit impulse.
+    let dir = std::env::temp_dir().join(format!("flipshift-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xs: Vec<String> = (0..100_002)
+        .map(|i| format!("{}", ((i * 7919) % 1013) as f64 / 64.0 - 7.0))
+        .collect();
+    let x = tmp("big_x.txt", xs.join("\n").as_bytes());
+    let h = tmp("big_h.txt", b"0.5 0.25");
+    let first = dir.join("big_z.npy");
+    let out = flipshift(&[
+        "conv",
+        "--x",
+        x.to_str().unwrap(),
+        "--h",
+        h.to_str().unwrap(),
+        "--method",
+        "direct",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // A header line and the summary: not 100,003 lines of values.
+    assert!(text.lines().count() <= 3, "{text}");
+    assert!(text.contains("100003 values written to"), "{text}");
+    let second = dir.join("big_z2.npy");
+    let b = json_ok_stdin(
+        &[
+            "conv",
+            "--x",
+            first.to_str().unwrap(),
+            "--h",
+            "-",
+            "--method",
+            "direct",
+            "--out",
+            second.to_str().unwrap(),
+        ],
+        Some("[1]"),
+    );
+    assert_eq!(b["summary"]["length"], 100_003);
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
+}
+
+#[test]
+fn solve_is_scale_invariant_at_extreme_magnitudes() {
+    // h scaled by 2^k and λ by 4^k gives the answer scaled by 2^-k, exactly: the system is
+    // solved at magnitudes near 1 whatever the data's. Cases from h ~ 1e100 (λ ~ 7e197, the
+    // condition number is small) to h ~ 1e-100, and y ~ 1e150.
+    let h = [1.0, 0.5, -0.25];
+    let y = [1.0, -2.0, 0.5, 3.0, 1.5, -1.0];
+    let lambda = 0.7;
+    let run = |h: &[f64], y: &[f64], lambda: f64| -> Vec<f64> {
+        let hs = format!("{h:?}");
+        let ys = format!("{y:?}");
+        let v = json_ok_stdin(
+            &[
+                "solve",
+                "--h",
+                "-",
+                "--y",
+                &tmp_json(&ys),
+                "--lambda",
+                &format!("{lambda:e}"),
+            ],
+            Some(&hs),
+        );
+        values(&v)
+    };
+    let base = run(&h, &y, lambda);
+    for (k, ky) in [(332, 0), (-332, 0), (0, 498), (332, 498), (-332, 498)] {
+        let (fh, fy) = (2f64.powi(k), 2f64.powi(ky));
+        let hk: Vec<f64> = h.iter().map(|v| v * fh).collect();
+        let yk: Vec<f64> = y.iter().map(|v| v * fy).collect();
+        let got = run(&hk, &yk, lambda * fh * fh);
+        for (g, b) in got.iter().zip(&base) {
+            assert_eq!(*g, b * fy / fh, "h·2^{k}, y·2^{ky}");
+        }
+    }
+    // An answer beyond the double range is a typed error (exit 2), not inf or a panic.
+    let tiny_h: Vec<f64> = h.iter().map(|v| v * 1e-200).collect();
+    let huge_y: Vec<f64> = y.iter().map(|v| v * 1e200).collect();
+    let out = flipshift_stdin(
+        &[
+            "solve",
+            "--h",
+            "-",
+            "--y",
+            &tmp_json(&format!("{huge_y:?}")),
+            "--lambda",
+            "1e-400",
+        ],
+        Some(&format!("{tiny_h:?}")),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error:") && err.contains("beyond double precision"),
+        "{err}"
+    );
+}
+
+/// A JSON file holding `text`, for a second vector beside the one on standard input.
+fn tmp_json(text: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("v{}.json", N.fetch_add(1, Ordering::Relaxed));
+    tmp(&name, text.as_bytes()).to_str().unwrap().to_string()
 }

@@ -2,7 +2,7 @@
 
 use crate::error::CliError;
 use crate::input::{parse_number, read_vector};
-use crate::output::{Output, fmt_num, table};
+use crate::output::{Output, fmt_num};
 use clap::Args;
 use flipshift_discrete as d;
 use serde_json::json;
@@ -85,9 +85,13 @@ fn method(s: &str) -> Result<d::Method, CliError> {
     parse_enum("--method", s, "auto, direct, fft")
 }
 
-fn vector_text(title: &str, values: &[f64]) -> String {
-    let idx: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
-    format!("{title}\n{}", table(&["k", "value"], &[&idx, values]))
+/// The 2-norm, scaled so that it overflows only when it is itself beyond the double range.
+fn norm2(v: &[f64]) -> f64 {
+    let big = v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    if big == 0.0 {
+        return 0.0;
+    }
+    big * v.iter().map(|x| (x / big) * (x / big)).sum::<f64>().sqrt()
 }
 
 /// `flipshift conv`.
@@ -96,19 +100,16 @@ pub fn conv(a: &ConvArgs) -> Result<Output, CliError> {
     let x = read_vector("--x", &a.x)?;
     let h = read_vector("--h", &a.h)?;
     let z = d::convolve(&h, &x, mode, method)?;
-    let text = vector_text(
-        &format!(
-            "z = h * x ({} mode, n = {}, m = {}, length {})",
-            a.mode,
-            x.len(),
-            h.len(),
-            z.len()
-        ),
-        &z,
+    let head = format!(
+        "z = h * x ({} mode, n = {}, m = {}, length {})",
+        a.mode,
+        x.len(),
+        h.len(),
+        z.len()
     );
-    Ok(Output::vector("conv", &z)?
+    Ok(Output::from_values("conv", z)?
         .field("mode", json!(a.mode))
-        .with_text(text))
+        .with_table(head))
 }
 
 /// `flipshift corr`.
@@ -117,19 +118,16 @@ pub fn corr(a: &ConvArgs) -> Result<Output, CliError> {
     let x = read_vector("--x", &a.x)?;
     let h = read_vector("--h", &a.h)?;
     let z = d::correlate(&h, &x, mode, method)?;
-    let text = vector_text(
-        &format!(
-            "correlation of x with h ({} mode, n = {}, m = {}, length {})",
-            a.mode,
-            x.len(),
-            h.len(),
-            z.len()
-        ),
-        &z,
+    let head = format!(
+        "correlation of x with h ({} mode, n = {}, m = {}, length {})",
+        a.mode,
+        x.len(),
+        h.len(),
+        z.len()
     );
-    Ok(Output::vector("corr", &z)?
+    Ok(Output::from_values("corr", z)?
         .field("mode", json!(a.mode))
-        .with_text(text))
+        .with_table(head))
 }
 
 /// `flipshift jacobian`.
@@ -184,15 +182,13 @@ pub fn grad(a: &GradArgs) -> Result<Output, CliError> {
     let y = read_vector("--y", &a.y)?;
     let g = d::ls_gradient(&h, &x, &y)?;
     let j = d::ls_cost(&h, &x, &y)?;
-    let text = format!(
-        "J = ½‖h*x − y‖² = {}\n{}",
-        fmt_num(j),
-        vector_text(
-            "∇J = Hᵀ(Hx − y), the correlation of h with the residual:",
-            &g
-        )
+    let head = format!(
+        "J = ½‖h*x − y‖² = {}\n∇J = Hᵀ(Hx − y), the correlation of h with the residual:",
+        fmt_num(j)
     );
-    Ok(Output::vector("grad", &g)?.number("J", j)?.with_text(text))
+    Ok(Output::from_values("grad", g)?
+        .number("J", j)?
+        .with_table(head))
 }
 
 /// `flipshift solve`.
@@ -209,7 +205,8 @@ pub fn solve(a: &SolveArgs) -> Result<Output, CliError> {
     let h = read_vector("--h", &a.h)?;
     let y = read_vector("--y", &a.y)?;
     let (x, info) = d::solve_normal(&h, &y, lambda, method)?;
-    let j = d::ls_cost(&h, &x, &y)? + 0.5 * lambda * x.iter().map(|v| v * v).sum::<f64>();
+    // ½λ‖x‖² as ½(√λ·‖x‖)²: no overflow or underflow in the squares for extreme scales.
+    let j = d::ls_cost(&h, &x, &y)? + 0.5 * (lambda.sqrt() * norm2(&x)).powi(2);
     let method_name = format!("{:?}", info.method).to_lowercase();
     let mut text = format!(
         "x = argmin ½‖h*x − y‖² + ½λ‖x‖², λ = {} ({} solver",
@@ -220,17 +217,16 @@ pub fn solve(a: &SolveArgs) -> Result<Output, CliError> {
         text.push_str(&format!(", {it} iterations"));
     }
     text.push_str(&format!(
-        ", normal-equation residual {})\nJ = {}\n",
+        ", normal-equation residual {})\nJ = {}\nx:",
         fmt_num(info.residual_norm),
         fmt_num(j)
     ));
-    text.push_str(&vector_text("x:", &x));
-    let mut out = Output::vector("solve", &x)?
+    let mut out = Output::from_values("solve", x)?
         .number("J", j)?
         .field("solver", json!(method_name))
         .number("residual_norm", info.residual_norm)?;
     if let Some(it) = info.iterations {
         out = out.field("iterations", json!(it));
     }
-    Ok(out.with_text(text))
+    Ok(out.with_table(text))
 }

@@ -63,3 +63,88 @@ fn toeplitz_apply(b: Bencher, n: usize) {
     let x = DVector::from_vec(data(n));
     b.bench(|| op.apply(black_box(&x)).unwrap());
 }
+
+// ---- every other operator: correlation, the gradient, plans and batches, the Jacobian, the
+// ---- autocorrelation, the normal-equation solvers and the direct operator.
+
+#[divan::bench(args = [(10_000, 16), (10_000, 128), (100_000, 1_000)])]
+fn correlate_auto(b: Bencher, (n, m): (usize, usize)) {
+    let (x, h) = (data(n), data(m));
+    b.bench(|| {
+        flipshift_discrete::correlate(black_box(&h), black_box(&x), Mode::Valid, Method::Auto)
+            .unwrap()
+    });
+}
+
+#[divan::bench(args = [(1_000, 16), (10_000, 128), (100_000, 1_000), (1_000_000, 1_000)])]
+fn ls_gradient(b: Bencher, (n, m): (usize, usize)) {
+    let (x, h, y) = (data(n), data(m), data(n + m - 1));
+    b.bench(|| {
+        flipshift_discrete::ls_gradient(black_box(&h), black_box(&x), black_box(&y)).unwrap()
+    });
+}
+
+#[divan::bench(args = [(100_000, 1_000), (1_000_000, 1_000)])]
+fn plan_new(b: Bencher, (n, m): (usize, usize)) {
+    let h = data(m);
+    b.bench(|| flipshift_discrete::Plan::new(black_box(&h), n, Method::Auto).unwrap());
+}
+
+#[divan::bench(args = [(100_000, 1_000), (1_000_000, 1_000)])]
+fn plan_convolve(b: Bencher, (n, m): (usize, usize)) {
+    let plan = flipshift_discrete::Plan::new(&data(m), n, Method::Auto).unwrap();
+    let x = data(n);
+    b.bench(|| plan.convolve(black_box(&x), Mode::Full).unwrap());
+}
+
+/// Eight signals against one kernel: in parallel with the thread count of RAYON_NUM_THREADS.
+#[divan::bench(args = [(100_000, 1_000)])]
+fn plan_batch_of_8(b: Bencher, (n, m): (usize, usize)) {
+    let plan = flipshift_discrete::Plan::new(&data(m), n, Method::Auto).unwrap();
+    let xs: Vec<Vec<f64>> = (0..8).map(|s| data(n + s)[s..].to_vec()).collect();
+    b.bench(|| plan.convolve_batch(black_box(&xs), Mode::Full).unwrap());
+}
+
+#[divan::bench(args = [(1_000, 16), (4_000, 64)])]
+fn jacobian(b: Bencher, (n, m): (usize, usize)) {
+    let h = data(m);
+    b.bench(|| {
+        flipshift_discrete::jacobian(
+            black_box(&h),
+            n,
+            Mode::Full,
+            flipshift_discrete::Layout::Numerator,
+        )
+        .unwrap()
+    });
+}
+
+#[divan::bench(args = [16, 256, 4096])]
+fn autocorrelation(b: Bencher, m: usize) {
+    let h = data(m);
+    b.bench(|| flipshift_discrete::autocorrelation(black_box(&h)).unwrap());
+}
+
+#[divan::bench(args = [(4096, 63)])]
+fn direct_conv_apply(b: Bencher, (n, m): (usize, usize)) {
+    let op = flipshift_discrete::DirectConv::new(&data(m), n, Mode::Full).unwrap();
+    let x = DVector::from_vec(data(n));
+    b.bench(|| op.apply(black_box(&x)).unwrap());
+}
+
+const SOLVERS: &[&str] = &["banded", "cg", "levinson", "dense"];
+
+/// (HᵀH + λI)x = Hᵀy at n = 2000, m = 64, λ = 10⁻³‖h‖², by each solver (dense is the O(n³)
+/// reference).
+#[divan::bench(args = SOLVERS)]
+fn solve_normal(b: Bencher, method: &str) {
+    let (n, m) = (2_000, 64);
+    let h: Vec<f64> = data(m + 3)[3..].to_vec();
+    let x_true = data(n);
+    let y = convolve(&h, &x_true, Mode::Full, Method::Auto).unwrap();
+    let lambda = 1e-3 * h.iter().map(|v| v * v).sum::<f64>();
+    let method: flipshift_discrete::SolveMethod = method.parse().unwrap();
+    b.bench(|| {
+        flipshift_discrete::solve_normal(black_box(&h), black_box(&y), lambda, method).unwrap()
+    });
+}

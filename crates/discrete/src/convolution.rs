@@ -1,8 +1,6 @@
 //! Convolution and correlation of vectors in SciPy's modes, by the direct sum or by FFT.
 
-use crate::direct_sum;
 use crate::error::{DiscreteError, check};
-use crate::fourier;
 
 /// Which part of the full convolution to return, as in `scipy.signal.convolve(x, h, mode)`.
 ///
@@ -62,7 +60,7 @@ pub enum Method {
     Auto,
     /// The $O(nm)$ sum: the ground truth.
     Direct,
-    /// Real FFTs (overlap-add when the kernel is much shorter than the signal).
+    /// Real FFTs (overlap-save blocks when the kernel is much shorter than the signal).
     Fft,
 }
 
@@ -78,19 +76,6 @@ impl std::str::FromStr for Method {
                 reason: format!("'{s}' is not one of auto, direct, fft"),
             }),
         }
-    }
-}
-
-fn full(h: &[f64], x: &[f64], method: Method) -> Result<Vec<f64>, DiscreteError> {
-    let use_fft = match method {
-        Method::Direct => false,
-        Method::Fft => true,
-        Method::Auto => fourier::fft_is_faster(x.len(), h.len()),
-    };
-    if use_fft {
-        fourier::full(h, x)
-    } else {
-        Ok(direct_sum::full(h, x))
     }
 }
 
@@ -115,15 +100,11 @@ pub fn convolve(
     mode: Mode,
     method: Method,
 ) -> Result<Vec<f64>, DiscreteError> {
-    check("h", h)?;
-    check("x", x)?;
-    let (n, m) = (x.len(), h.len());
+    // Checked (non-empty, finite) inside, in the pass that also finds each input's scale.
+    let (n, m) = (x.len().max(1), h.len().max(1));
     let (start, len) = (mode.offset(n, m), mode.len(n, m));
-    if method == Method::Direct && mode != Mode::Full {
-        return Ok(direct_sum::window(h, x, start, len));
-    }
-    let z = full(h, x, method)?;
-    Ok(z[start..start + len].to_vec())
+    // Only the mode's entries are computed (overlap-save blocks or direct sums over them).
+    crate::plan::convolve_window(h, x, method, start, len)
 }
 
 /// The correlation of `x` with the kernel `h`, as `scipy.signal.correlate(x, h, mode)` (the

@@ -1,27 +1,147 @@
-//! FFT convolution with real transforms: plans cached per thread and reused, fast (7-smooth,
-//! even) transform lengths, and overlap-add when the kernel is much shorter than the signal.
+//! FFT convolution by overlap-save with real transforms: the kernel's spectrum computed once
+//! per plan and reused by every block, the block length chosen from measured transform times
+//! ([`crate::fft_lengths`]), no allocation inside the block loop, blocks in parallel, and the
+//! least-squares gradient fused per block (two forward transforms, one inverse) instead of two
+//! full convolutions.
 //!
-//! Normalisation: realfft's inverse is unnormalised, so each inverse result is multiplied by
-//! $1/N$ exactly once, here.
+//! **Overlap-save.** A block of $S = N - m + 1$ consecutive outputs $z_{k_0}, \dots,
+//! z_{k_0+S-1}$ needs the inputs $x_{k_0-m+1}, \dots, x_{k_0+S-1}$: exactly $N$ of them (zero
+//! outside $0 \le j < n$). Their circular convolution with $h$ of length $N$ equals the linear
+//! one at the positions $m-1, \dots, N-1$, which are the block's outputs; the first $m - 1$
+//! positions wrap around and are discarded. Every output belongs to exactly one block, so the
+//! blocks are independent: the same arithmetic produces each output whatever the number of
+//! threads. When one transform of length $N \ge n + m - 1$ is cheaper, the whole signal is one
+//! zero-padded block and nothing wraps.
+//!
+//! **Scaling.** Inputs are scaled by powers of two to a largest entry near 1 while they are
+//! copied into the transform buffer, and outputs scaled back while copied out (exact: powers
+//! of two), so that the transforms' sums can neither overflow nor lose precision in subnormal
+//! numbers; only a result that is itself beyond the double range overflows.
+//!
+//! Normalisation: realfft's inverse is unnormalised; the factor $1/N$ is folded into the
+//! kernel's stored spectrum, once.
 
+use crate::buffers;
 use crate::error::DiscreteError;
+use crate::fft_lengths::{TRANSFORM_NS, transform_ns};
+use crate::scale::{Pow2, exponent_of_max};
+use rayon::prelude::*;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use std::cell::RefCell;
 use std::sync::Arc;
-
-type Plans = (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>);
 
 thread_local! {
     static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
 /// Forward and inverse plans of length `n` (cached by the planner).
-pub(crate) fn plans(n: usize) -> Plans {
+pub(crate) fn plans(n: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
     PLANNER.with(|p| {
         let mut p = p.borrow_mut();
         (p.plan_fft_forward(n), p.plan_fft_inverse(n))
     })
+}
+
+fn fft_err(e: impl std::fmt::Display) -> DiscreteError {
+    DiscreteError::Fft(e.to_string())
+}
+
+/// Nanoseconds per multiply-add of the direct sum ([`crate::direct_sum`], register-blocked),
+/// measured with `cargo bench --bench operators` on the machine that measured
+/// [`TRANSFORM_NS`], so that the two costs are in the same unit.
+const DIRECT_NS_PER_MAC: f64 = 0.06;
+
+/// Nanoseconds per transform point of the work around the transforms in one block (zeroing and
+/// filling the input, the pointwise product, copying out): about a quarter of a block's
+/// transform time at N ≈ 10⁴ in a profile of the 10⁶ × 10³ convolution (`perf record` on
+/// `cargo bench --bench peers`).
+const BLOCK_NS_PER_POINT: f64 = 0.8;
+
+/// Fixed cost of one call that transforms: planning look-up, buffers, the kernel's spectrum.
+const CALL_NS: f64 = 1500.0;
+
+/// Below this many transform points a call stays on the calling thread.
+const PARALLEL_POINTS: usize = 1 << 16;
+
+/// How a convolution by FFT covers its outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    /// One zero-padded transform of length $N \ge n + m - 1$.
+    Single,
+    /// Overlap-save blocks of $N - m + 1$ outputs each (for the gradient, $N - 2(m - 1)$).
+    Blocks,
+}
+
+/// A transform length with the blocking it serves and the predicted time in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Schedule {
+    pub(crate) nfft: usize,
+    pub(crate) blocking: Blocking,
+    pub(crate) cost_ns: f64,
+}
+
+/// The cheapest schedule for `outputs` entries of the convolution of a signal of length `n`
+/// with a kernel of length `m`, each transform pass doing `passes` transform pairs' worth of
+/// work per block and losing `overlap` outputs per block to the wrap-around.
+fn schedule(n: usize, m: usize, outputs: usize, passes: f64, overlap: usize) -> Schedule {
+    let per_block = |nfft: usize| passes * transform_ns(nfft) + BLOCK_NS_PER_POINT * nfft as f64;
+    // The kernel's own transform: one forward, about half a pair.
+    let kernel = |nfft: usize| 0.5 * transform_ns(nfft) + CALL_NS;
+    let single_len = smallest_table_len(n + m - 1);
+    let mut best = Schedule {
+        nfft: single_len,
+        blocking: Blocking::Single,
+        cost_ns: per_block(single_len) + kernel(single_len),
+    };
+    for &(nfft, _) in TRANSFORM_NS {
+        if nfft <= overlap || nfft >= single_len {
+            continue;
+        }
+        let step = nfft - overlap;
+        let blocks = outputs.div_ceil(step) as f64;
+        let cost = blocks * per_block(nfft) + kernel(nfft);
+        if cost < best.cost_ns {
+            best = Schedule {
+                nfft,
+                blocking: Blocking::Blocks,
+                cost_ns: cost,
+            };
+        }
+    }
+    best
+}
+
+/// The smallest tabulated fast length ≥ `target`, or the smallest even 7-smooth one beyond
+/// the table.
+fn smallest_table_len(target: usize) -> usize {
+    TRANSFORM_NS
+        .iter()
+        .map(|&(n, _)| n)
+        .find(|&n| n >= target)
+        .unwrap_or_else(|| fast_len(target))
+}
+
+/// The schedule for entries `start..start + len` of the full convolution of lengths `n`, `m`.
+pub(crate) fn conv_schedule(n: usize, m: usize, len: usize) -> Schedule {
+    schedule(n, m, len, 1.0, m - 1)
+}
+
+/// The schedule for the fused least-squares gradient (two forward transforms and one inverse
+/// per block; $2(m-1)$ outputs of each block lost to wrap-around).
+pub(crate) fn gradient_schedule(n: usize, m: usize) -> Schedule {
+    schedule(n, m, n, 1.5, 2 * (m - 1))
+}
+
+/// Predicted nanoseconds of the direct sum for `len` outputs of lengths `n`, `m`.
+pub(crate) fn direct_cost_ns(n: usize, m: usize, len: usize) -> f64 {
+    len as f64 * n.min(m) as f64 * DIRECT_NS_PER_MAC + 200.0
+}
+
+/// Cost model: `true` when the FFT is expected to beat the direct sum for the full convolution.
+pub(crate) fn fft_is_faster(n: usize, m: usize) -> bool {
+    let len = n + m - 1;
+    conv_schedule(n.max(m), n.min(m), len).cost_ns < direct_cost_ns(n, m, len)
 }
 
 /// The smallest even $N \ge$ `target` of the form $2^a 3^b 5^c 7^d$.
@@ -49,59 +169,124 @@ pub(crate) fn fast_len(target: usize) -> usize {
     best
 }
 
-fn fft_err(e: impl std::fmt::Display) -> DiscreteError {
-    DiscreteError::Fft(e.to_string())
-}
-
-/// A kernel's spectrum at one transform length, with the plans and scratch to use it.
+/// A kernel's spectrum at one transform length, scaled, with the plans to use it.
 pub(crate) struct Spectrum {
     nfft: usize,
+    m: usize,
     fwd: Arc<dyn RealToComplex<f64>>,
     inv: Arc<dyn ComplexToReal<f64>>,
+    /// $\hat h'/N$ for the scaled kernel $h' = h \cdot 2^{-e_h}$.
     spec: Vec<Complex<f64>>,
+    /// $e_h$: the kernel's power-of-two scale.
+    exp_h: i32,
+}
+
+impl std::fmt::Debug for Spectrum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spectrum")
+            .field("nfft", &self.nfft)
+            .field("m", &self.m)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The buffers one block needs; one set per thread, reused by every block it computes, and
+/// released to the thread's pool afterwards.
+struct Work {
+    time: Vec<f64>,
+    freq: Vec<Complex<f64>>,
+    freq2: Vec<Complex<f64>>,
+    out: Vec<f64>,
+    scratch: Vec<Complex<f64>>,
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        buffers::release_reals(std::mem::take(&mut self.time));
+        buffers::release_reals(std::mem::take(&mut self.out));
+        buffers::release_complexes(std::mem::take(&mut self.freq));
+        buffers::release_complexes(std::mem::take(&mut self.freq2));
+        buffers::release_complexes(std::mem::take(&mut self.scratch));
+    }
+}
+
+impl Drop for Spectrum {
+    fn drop(&mut self) {
+        buffers::release_complexes(std::mem::take(&mut self.spec));
+    }
 }
 
 impl Spectrum {
     /// The spectrum of `h` (zero-padded) at length `nfft` ≥ `h.len()`.
     pub(crate) fn new(h: &[f64], nfft: usize) -> Result<Self, DiscreteError> {
         let (fwd, inv) = plans(nfft);
-        let mut buf = vec![0.0; nfft];
-        buf[..h.len()].copy_from_slice(h);
-        let mut spec = fwd.make_output_vec();
-        fwd.process(&mut buf, &mut spec).map_err(fft_err)?;
+        let exp_h = exponent_of_max(h);
+        let down = Pow2::new(-exp_h);
+        let mut buf = buffers::reals(nfft);
+        for (b, &v) in buf.iter_mut().zip(h) {
+            *b = down.apply(v);
+        }
+        let mut spec = buffers::complexes(nfft / 2 + 1);
+        let mut scratch = buffers::complexes(fwd.get_scratch_len());
+        let done = fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch);
+        buffers::release_reals(buf);
+        buffers::release_complexes(scratch);
+        done.map_err(fft_err)?;
+        let inv_n = 1.0 / nfft as f64;
+        for s in &mut spec {
+            *s *= inv_n;
+        }
         Ok(Self {
             nfft,
+            m: h.len(),
             fwd,
             inv,
             spec,
+            exp_h,
         })
     }
 
-    /// Circular convolution of `block` (length ≤ nfft) with the kernel, written into `out`
-    /// (length nfft), using the caller's buffers.
-    fn convolve_block(
+    /// The transform length.
+    pub(crate) fn nfft(&self) -> usize {
+        self.nfft
+    }
+
+    fn work(&self) -> Work {
+        let scratch_len = self.fwd.get_scratch_len().max(self.inv.get_scratch_len());
+        let half = self.nfft / 2 + 1;
+        Work {
+            time: buffers::reals(self.nfft),
+            freq: buffers::complexes(half),
+            freq2: buffers::complexes(half),
+            out: buffers::reals(self.nfft),
+            scratch: buffers::complexes(scratch_len),
+        }
+    }
+
+    /// Forward transform of `src[s..s + N]` (zero outside `src`), each entry times `scale`.
+    fn forward(
         &self,
-        block: &[f64],
+        src: &[f64],
+        s: isize,
+        scale: Pow2,
         time: &mut [f64],
         freq: &mut [Complex<f64>],
-        out: &mut [f64],
-        scratch: &mut Vec<Complex<f64>>,
+        scratch: &mut [Complex<f64>],
     ) -> Result<(), DiscreteError> {
-        let need = self.fwd.get_scratch_len().max(self.inv.get_scratch_len());
-        if scratch.len() < need {
-            scratch.resize(need, Complex::new(0.0, 0.0));
-        }
-        time[..block.len()].copy_from_slice(block);
-        time[block.len()..].fill(0.0);
+        fill(time, src, s, scale);
         self.fwd
             .process_with_scratch(time, freq, &mut scratch[..self.fwd.get_scratch_len()])
-            .map_err(fft_err)?;
-        let scale = 1.0 / self.nfft as f64;
-        for (a, b) in freq.iter_mut().zip(&self.spec) {
-            *a = *a * *b * scale;
-        }
-        // The DC and (even-length) Nyquist bins of a product of real spectra are real; clear
-        // their rounding-level imaginary parts, which the inverse transform refuses.
+            .map_err(fft_err)
+    }
+
+    /// Inverse transform of `freq` into `out` (the DC and Nyquist bins' imaginary parts, which
+    /// are rounding noise for a product of real spectra, cleared first: realfft refuses them).
+    fn inverse(
+        &self,
+        freq: &mut [Complex<f64>],
+        out: &mut [f64],
+        scratch: &mut [Complex<f64>],
+    ) -> Result<(), DiscreteError> {
         if let Some(f) = freq.first_mut() {
             f.im = 0.0;
         }
@@ -114,181 +299,417 @@ impl Spectrum {
             .process_with_scratch(freq, out, &mut scratch[..self.inv.get_scratch_len()])
             .map_err(fft_err)
     }
-}
 
-/// Rough cost of a transform of length `n`, in units of one multiply-add of the direct sum.
-fn fft_cost(n: usize) -> f64 {
-    let n = n as f64;
-    // Calibrated with `cargo bench --bench operators` (n = 4096): the vectorised direct loop
-    // does a multiply-add in ~0.19 ns, and a real transform of length n takes about as long as
-    // n·log₂n of them (the direct and FFT times cross near m ≈ 36 there), plus a fixed
-    // overhead per call (~100 multiply-adds) that dominates tiny overlap-add blocks.
-    n * n.log2() + 100.0
-}
-
-/// The cheapest overlap-add block transform length for signal length `n`, kernel length `m`,
-/// and its estimated cost (one transform per block forward and back, plus the pointwise
-/// product).
-pub(crate) fn plan_overlap_add(n: usize, m: usize) -> (usize, f64) {
-    let full = fast_len(n + m - 1);
-    // One transform covering everything: forward x, forward h, inverse.
-    let mut best = (full, 3.0 * fft_cost(full));
-    // Block lengths from 2m upward in steps of about 1.5×: the optimum is flat, so a
-    // logarithmic number of candidates finds it without making small problems pay for planning.
-    let mut target = 2 * m;
-    while target < full {
-        let l = fast_len(target);
-        if l >= full {
-            break;
-        }
-        let step = l - m + 1;
-        let blocks = n.div_ceil(step) as f64;
-        let cost = fft_cost(l) * (2.0 * blocks + 1.0);
-        if cost < best.1 {
-            best = (l, cost);
-        }
-        target = target + target / 2 + 1;
+    /// The circular convolution of the kernel with `x[s..s + N]` (zero outside `x`, scaled by
+    /// `down` on the way in), left in `w.out`.
+    fn circular(&self, w: &mut Work, x: &[f64], s: isize, down: Pow2) -> Result<(), DiscreteError> {
+        self.forward(x, s, down, &mut w.time, &mut w.freq, &mut w.scratch)?;
+        multiply(&mut w.freq, &self.spec);
+        self.inverse(&mut w.freq, &mut w.out, &mut w.scratch)
     }
-    best
-}
 
-/// Full convolution by FFT (overlap-add over blocks when that is cheaper).
-pub(crate) fn full(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    // The longer one is split into blocks; convolution commutes.
-    let (x, h) = if x.len() >= h.len() { (x, h) } else { (h, x) };
-    let (n, m) = (x.len(), h.len());
-    let (nfft, _) = plan_overlap_add(n, m);
-    let kernel = Spectrum::new(h, nfft)?;
-    let total = n + m - 1;
-    let mut z = vec![0.0; total];
-    let step = if nfft >= n + m - 1 { n } else { nfft - m + 1 };
-    let mut time = kernel.fwd.make_input_vec();
-    let mut freq = kernel.fwd.make_output_vec();
-    let mut out = kernel.inv.make_output_vec();
-    let mut scratch = Vec::new();
-    let mut start = 0;
-    while start < n {
-        let block = &x[start..(start + step).min(n)];
-        kernel.convolve_block(block, &mut time, &mut freq, &mut out, &mut scratch)?;
-        let len = (block.len() + m - 1).min(total - start);
-        for (zi, oi) in z[start..start + len].iter_mut().zip(&out[..len]) {
-            *zi += *oi;
+    /// Where block `b` of the entries from `start` on reads its input (`s`), where its outputs
+    /// sit in the circular result, and how many outputs a block has.
+    fn layout(&self, blocking: Blocking, start: usize, b: usize) -> (isize, usize, usize) {
+        match blocking {
+            Blocking::Single => (0, start, usize::MAX),
+            Blocking::Blocks => {
+                let step = self.nfft - (self.m - 1);
+                let k0 = start + b * step;
+                (k0 as isize - (self.m as isize - 1), self.m - 1, step)
+            }
         }
-        start += step;
     }
-    Ok(z)
-}
 
-/// The least-squares gradient $H^\top(h*x - y)$ in four real transforms: $\hat x$, $\hat h$,
-/// $\hat y$ forward, $\hat r = \hat x\hat h - \hat y$, and one inverse of
-/// $\hat r\,\overline{\hat h}$ (the correlation with $h$), read at lags $0, \dots, n-1$.
-///
-/// With $N \ge n + m - 1$ neither step wraps around: $r$ has length $n + m - 1$, and the
-/// correlation at lags $0 \le \ell < n$ only reaches $h$ at indices $j - \ell$ that are either in
-/// $[0, m)$ or (negative, wrapped) beyond $N - n \ge m - 1$, where $h$ is zero.
-pub(crate) fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    let (n, m) = (x.len(), h.len());
-    let nfft = fast_len(n + m - 1);
-    let (fwd, inv) = plans(nfft);
-    let mut scratch =
-        vec![Complex::new(0.0, 0.0); fwd.get_scratch_len().max(inv.get_scratch_len())];
-    let mut time = vec![0.0; nfft];
-    let mut spectrum =
-        |v: &[f64], time: &mut Vec<f64>| -> Result<Vec<Complex<f64>>, DiscreteError> {
-            time[..v.len()].copy_from_slice(v);
-            time[v.len()..].fill(0.0);
-            let mut out = fwd.make_output_vec();
-            fwd.process_with_scratch(time, &mut out, &mut scratch[..fwd.get_scratch_len()])
-                .map_err(fft_err)?;
-            Ok(out)
+    /// Entries `start..start + z.len()` of the full convolution of `x` with the kernel,
+    /// written into `z`, by `blocking`; `exp_x` is [`exponent_of_max`] of `x`.
+    pub(crate) fn convolve_into(
+        &self,
+        x: &[f64],
+        exp_x: i32,
+        blocking: Blocking,
+        start: usize,
+        z: &mut [f64],
+    ) -> Result<(), DiscreteError> {
+        debug_assert!(blocking == Blocking::Blocks || self.nfft >= x.len() + self.m - 1);
+        let down = Pow2::new(-exp_x);
+        let up = Pow2::new(exp_x + self.exp_h);
+        let block = |w: &mut Work, b: usize, out: &mut [f64]| {
+            let (s, offset, _) = self.layout(blocking, start, b);
+            self.circular(w, x, s, down)?;
+            for (zk, &c) in out.iter_mut().zip(&w.out[offset..]) {
+                *zk = up.apply(c);
+            }
+            Ok(())
         };
-    let xs = spectrum(x, &mut time)?;
-    let hs = spectrum(h, &mut time)?;
-    let ys = spectrum(y, &mut time)?;
-    let scale = 1.0 / nfft as f64;
-    let mut g: Vec<Complex<f64>> = xs
-        .iter()
-        .zip(&hs)
-        .zip(&ys)
-        .map(|((a, b), c)| (a * b - c) * b.conj() * scale)
-        .collect();
-    if let Some(f) = g.first_mut() {
-        f.im = 0.0;
+        let (_, _, step) = self.layout(blocking, start, 0);
+        let step = step.min(z.len()).max(1);
+        let blocks = z.len().div_ceil(step);
+        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+        {
+            z.par_chunks_mut(step)
+                .enumerate()
+                .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
+        } else {
+            let mut w = self.work();
+            z.chunks_mut(step)
+                .enumerate()
+                .try_for_each(|(b, out)| block(&mut w, b, out))
+        }
     }
-    if nfft.is_multiple_of(2)
-        && let Some(f) = g.last_mut()
-    {
-        f.im = 0.0;
+
+    /// As [`Spectrum::convolve_into`], into a new vector of `len` entries — on one thread
+    /// without first zeroing it (each block's outputs are appended).
+    pub(crate) fn convolve_vec(
+        &self,
+        x: &[f64],
+        exp_x: i32,
+        blocking: Blocking,
+        start: usize,
+        len: usize,
+    ) -> Result<Vec<f64>, DiscreteError> {
+        let (_, _, step) = self.layout(blocking, start, 0);
+        let blocks = len.div_ceil(step.min(len).max(1));
+        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+        {
+            let mut z = vec![0.0; len];
+            self.convolve_into(x, exp_x, blocking, start, &mut z)?;
+            return Ok(z);
+        }
+        let down = Pow2::new(-exp_x);
+        let up = Pow2::new(exp_x + self.exp_h);
+        let mut w = self.work();
+        let mut z = Vec::with_capacity(len);
+        for b in 0..blocks {
+            let (s, offset, step) = self.layout(blocking, start, b);
+            self.circular(&mut w, x, s, down)?;
+            let count = step.min(len - z.len());
+            z.extend(w.out[offset..offset + count].iter().map(|&c| up.apply(c)));
+        }
+        Ok(z)
     }
-    let mut out = inv.make_output_vec();
-    let mut scratch = vec![Complex::new(0.0, 0.0); inv.get_scratch_len()];
-    inv.process_with_scratch(&mut g, &mut out, &mut scratch)
-        .map_err(fft_err)?;
-    out.truncate(n);
-    Ok(out)
+
+    /// The least-squares gradient $g = H^\top(h*x - y)$ (length $n$) for this kernel, fused per
+    /// block: with $\hat X$, $\hat Y$ the transforms of the block's inputs,
+    /// $\hat G = \overline{\hat h}\\,(\hat h \hat X - \hat Y)$, one inverse transform.
+    ///
+    /// A block of $S = N - 2(m-1)$ outputs $g_{j_0}, \dots, g_{j_0+S-1}$ reads the residual
+    /// $r_{j_0}, \dots, r_{j_0+S+m-2}$, which needs $x_{j_0-m+1}, \dots, x_{j_0+S+m-2}$ — $N$
+    /// inputs — and the same stretch of $y$, placed at offset $m - 1$. The residual is exact
+    /// at the positions $m - 1, \dots, N - 1$ (no wrap-around), and the correlation that
+    /// produces $g_{j_0+s}$ at position $s + m - 1$ reads exactly those. One block with
+    /// $N \ge n + m - 1$ needs no offsets: nothing wraps.
+    pub(crate) fn ls_gradient_into(
+        &self,
+        (x, exp_x): (&[f64], i32),
+        (y, exp_y): (&[f64], i32),
+        blocking: Blocking,
+        g: &mut [f64],
+    ) -> Result<(), DiscreteError> {
+        let (n, m, nfft) = (x.len(), self.m, self.nfft);
+        // r = h*x − y = 2^{e_r}·(α·h'*x' − β·y'), e_r = max(e_h + e_x, e_y): α, β ≤ 1.
+        let exp_r = (self.exp_h + exp_x).max(exp_y);
+        let alpha = Pow2::new(self.exp_h + exp_x - exp_r).factor();
+        let beta = Pow2::new(exp_y - exp_r).factor();
+        let (down_x, down_y) = (Pow2::new(-exp_x), Pow2::new(-exp_y));
+        let up = Pow2::new(self.exp_h + exp_r);
+        // |ĥ'|²·N and conj(ĥ')·N... with the 1/N of the inverse folded in once: spec = ĥ'/N.
+        let nf = nfft as f64;
+        let mut filter_x = buffers::reals(self.spec.len());
+        let mut filter_y = buffers::complexes(self.spec.len());
+        for ((fx, fy), s) in filter_x.iter_mut().zip(filter_y.iter_mut()).zip(&self.spec) {
+            *fx = alpha * s.norm_sqr() * nf;
+            *fy = s.conj() * beta;
+        }
+        let combine = |w: &mut Work| {
+            for ((fx, fy), (cx, cy)) in w
+                .freq
+                .iter_mut()
+                .zip(w.freq2.iter())
+                .zip(filter_x.iter().zip(&filter_y))
+            {
+                *fx = *fx * *cx - fy * cy;
+            }
+        };
+        let (step, offset) = match blocking {
+            Blocking::Single => {
+                debug_assert!(nfft >= n + m - 1);
+                (n, 0usize)
+            }
+            Blocking::Blocks => (nfft - 2 * (m - 1), m - 1),
+        };
+        let block = |w: &mut Work, b: usize, out: &mut [f64]| {
+            let j0 = (b * step) as isize;
+            let (sx, sy) = match blocking {
+                Blocking::Single => (0, 0),
+                Blocking::Blocks => (j0 - (m as isize - 1), j0 - (m as isize - 1)),
+            };
+            self.forward(x, sx, down_x, &mut w.time, &mut w.freq, &mut w.scratch)?;
+            // y's block: y[j0 .. j0 + S + m − 1) at offset m − 1 (blocks), i.e. the window of y
+            // starting m − 1 before j0, cut to the part from j0 on.
+            fill_from(&mut w.time, y, sy, j0.max(0) as usize, down_y);
+            self.fwd
+                .process_with_scratch(
+                    &mut w.time,
+                    &mut w.freq2,
+                    &mut w.scratch[..self.fwd.get_scratch_len()],
+                )
+                .map_err(fft_err)?;
+            combine(w);
+            let Work {
+                freq,
+                out: buf,
+                scratch,
+                ..
+            } = w;
+            self.inverse(freq, buf, scratch)?;
+            for (gk, &c) in out.iter_mut().zip(&buf[offset..]) {
+                *gk = up.apply(c);
+            }
+            Ok(())
+        };
+        let blocks = g.len().div_ceil(step);
+        let done = if blocks >= 2
+            && blocks * nfft >= PARALLEL_POINTS
+            && rayon::current_num_threads() > 1
+        {
+            g.par_chunks_mut(step)
+                .enumerate()
+                .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
+        } else {
+            let mut w = self.work();
+            g.chunks_mut(step)
+                .enumerate()
+                .try_for_each(|(b, out)| block(&mut w, b, out))
+        };
+        buffers::release_reals(filter_x);
+        buffers::release_complexes(filter_y);
+        done
+    }
 }
 
-/// Cost model: `true` when the FFT is expected to beat the direct sum.
-pub(crate) fn fft_is_faster(n: usize, m: usize) -> bool {
-    let direct = (n as f64) * (m as f64);
-    let (_, fft) = plan_overlap_add(n.max(m), n.min(m));
-    fft < direct
+/// `time[i] = scale · src[s + i]`, zero where `s + i` is outside `src`.
+fn fill(time: &mut [f64], src: &[f64], s: isize, scale: Pow2) {
+    fill_from(time, src, s, 0, scale);
 }
 
-/// Convolution with one fixed kernel, planned once: the kernel's spectrum and the transform
-/// plans are built at construction and reused by every call.
-pub struct FftKernel {
-    spectrum: Spectrum,
-    m: usize,
-    n: usize,
+/// As [`fill`], but only entries of `src` at indices ≥ `from` (the rest zero).
+fn fill_from(time: &mut [f64], src: &[f64], s: isize, from: usize, scale: Pow2) {
+    let n = time.len() as isize;
+    let lo = s.max(from as isize).clamp(s, s + n);
+    let hi = (src.len() as isize).clamp(lo, s + n);
+    let (a, b) = ((lo - s) as usize, (hi - s) as usize);
+    time[..a].fill(0.0);
+    for (t, &v) in time[a..b].iter_mut().zip(&src[lo as usize..hi as usize]) {
+        *t = scale.apply(v);
+    }
+    time[b..].fill(0.0);
 }
 
-impl FftKernel {
-    /// Plan the full convolution of signals of length `n` with `h`.
-    pub(crate) fn new(h: &[f64], n: usize) -> Result<Self, DiscreteError> {
-        let nfft = fast_len(n + h.len() - 1);
-        Ok(Self {
-            spectrum: Spectrum::new(h, nfft)?,
-            m: h.len(),
-            n,
-        })
+fn multiply(freq: &mut [Complex<f64>], spec: &[Complex<f64>]) {
+    for (a, b) in freq.iter_mut().zip(spec) {
+        *a *= *b;
     }
+}
 
-    /// The full convolution of `x` (length `n`) with the kernel.
-    pub(crate) fn full(&self, x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-        let mut time = self.spectrum.fwd.make_input_vec();
-        let mut freq = self.spectrum.fwd.make_output_vec();
-        let mut out = self.spectrum.inv.make_output_vec();
-        let mut scratch = Vec::new();
-        self.spectrum
-            .convolve_block(x, &mut time, &mut freq, &mut out, &mut scratch)?;
-        out.truncate(self.n + self.m - 1);
-        Ok(out)
-    }
+/// Full convolution by FFT (the schedule from the cost model).
+#[cfg(test)]
+pub(crate) fn full(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
+    window(
+        (h, exponent_of_max(h)),
+        (x, exponent_of_max(x)),
+        0,
+        x.len() + h.len() - 1,
+    )
+}
+
+/// Entries `start..start + len` of the full convolution of `h` and `x` by FFT (each with the
+/// exponent of its largest entry).
+#[cfg(test)]
+pub(crate) fn window(
+    (h, exp_h): (&[f64], i32),
+    (x, exp_x): (&[f64], i32),
+    start: usize,
+    len: usize,
+) -> Result<Vec<f64>, DiscreteError> {
+    // The longer one streams through the blocks; convolution commutes.
+    let ((x, exp_x), h) = if x.len() >= h.len() {
+        ((x, exp_x), h)
+    } else {
+        ((h, exp_h), x)
+    };
+    let sched = conv_schedule(x.len(), h.len(), len);
+    window_scheduled((h, exp_h), (x, exp_x), sched, start, len)
+}
+
+/// As [`window`], with the schedule already chosen (by [`conv_schedule`] for the longer of
+/// the two as the signal).
+pub(crate) fn window_scheduled(
+    (h, exp_h): (&[f64], i32),
+    (x, exp_x): (&[f64], i32),
+    sched: Schedule,
+    start: usize,
+    len: usize,
+) -> Result<Vec<f64>, DiscreteError> {
+    let ((x, exp_x), h) = if x.len() >= h.len() {
+        ((x, exp_x), h)
+    } else {
+        ((h, exp_h), x)
+    };
+    Spectrum::new(h, sched.nfft)?.convolve_vec(x, exp_x, sched.blocking, start, len)
+}
+
+/// The least-squares gradient $H^\top(h*x - y)$ by FFT, fused per block.
+pub(crate) fn ls_gradient(
+    h: &[f64],
+    (x, exp_x): (&[f64], i32),
+    (y, exp_y): (&[f64], i32),
+) -> Result<Vec<f64>, DiscreteError> {
+    let sched = gradient_schedule(x.len(), h.len());
+    let mut g = vec![0.0; x.len()];
+    Spectrum::new(h, sched.nfft)?.ls_gradient_into(
+        (x, exp_x),
+        (y, exp_y),
+        sched.blocking,
+        &mut g,
+    )?;
+    Ok(g)
+}
+
+/// `true` when the fused FFT gradient is expected to beat the direct sums.
+pub(crate) fn fft_gradient_is_faster(n: usize, m: usize) -> bool {
+    // Direct: the residual (n + m − 1 outputs) and the correlation (n outputs), m terms each.
+    let direct = direct_cost_ns(n, m, n + m - 1) + direct_cost_ns(n + m - 1, m, n);
+    gradient_schedule(n, m).cost_ns < direct
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn data(seed: usize, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| (((i + seed) * 7919) % 1013) as f64 / 506.0 - 1.0)
+            .collect()
+    }
+
+    /// |error| ≤ c·ε·log₂N·‖h‖₁‖x‖∞ per entry for an FFT convolution (three transforms of
+    /// relative 2-norm error ≲ 2ε·log₂N each, the product bounded by ‖ĥ‖∞ ≤ ‖h‖₁); c = 8 with
+    /// margin, plus the direct sum's own m·ε·‖h‖₁‖x‖∞ as the reference.
+    fn tol(x: &[f64], h: &[f64], nfft: usize) -> f64 {
+        let h1: f64 = h.iter().map(|v| v.abs()).sum();
+        let xi = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        (8.0 * (nfft as f64).log2() + h.len() as f64) * f64::EPSILON * h1 * xi
+    }
+
     #[test]
-    fn fused_gradient_equals_residual_then_correlation() {
-        let (n, m) = (37usize, 11usize);
-        let x: Vec<f64> = (0..n).map(|i| ((i * 31) % 17) as f64 / 8.0 - 1.0).collect();
-        let h: Vec<f64> = (0..m).map(|i| ((i * 13) % 7) as f64 / 3.0 - 1.0).collect();
-        let y: Vec<f64> = (0..n + m - 1)
-            .map(|i| ((i * 5) % 11) as f64 / 5.0 - 1.0)
-            .collect();
-        let g = ls_gradient(&h, &x, &y).unwrap();
-        let r: Vec<f64> = crate::direct_sum::full(&h, &x)
-            .iter()
-            .zip(&y)
-            .map(|(a, b)| a - b)
-            .collect();
-        for (j, gj) in g.iter().enumerate() {
-            let want: f64 = (0..m).map(|i| r[i + j] * h[i]).sum();
-            // Entries are sums of ≤ 2·(n+m) products of numbers ≤ 6: 1e-12 is ~100 ulps.
-            assert!((gj - want).abs() < 1e-12, "{j}: {gj} vs {want}");
+    fn every_blocking_and_length_matches_the_direct_sum() {
+        for (n, m) in [
+            (1, 1),
+            (7, 3),
+            (100, 1),
+            (100, 17),
+            (300, 64),
+            (1000, 5),
+            (64, 63),
+        ] {
+            let (x, h) = (data(1, n), data(2, m));
+            let want = crate::direct_sum::full(&h, &x);
+            let len = n + m - 1;
+            let single = smallest_table_len(len);
+            let mut cases = vec![(single, Blocking::Single)];
+            for nfft in [16usize, 32, 96, 128, 640] {
+                if nfft > m - 1 && nfft < single {
+                    cases.push((nfft, Blocking::Blocks));
+                }
+            }
+            for (nfft, blocking) in cases {
+                let spec = Spectrum::new(&h, nfft).unwrap();
+                for (start, count) in [(0, len), (m - 1, n - (m - 1).min(n - 1)), (len / 3, 1)] {
+                    let count = count.min(len - start);
+                    let mut z = vec![0.0; count];
+                    spec.convolve_into(&x, exponent_of_max(&x), blocking, start, &mut z)
+                        .unwrap();
+                    let v = spec
+                        .convolve_vec(&x, exponent_of_max(&x), blocking, start, count)
+                        .unwrap();
+                    assert_eq!(v, z);
+                    for (k, (a, b)) in z.iter().zip(&want[start..]).enumerate() {
+                        assert!(
+                            (a - b).abs() <= tol(&x, &h, nfft),
+                            "n={n} m={m} N={nfft} {blocking:?} start={start} k={k}: {a} vs {b}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_gradient_equals_residual_then_correlation_for_every_blocking() {
+        for (n, m) in [(37usize, 11usize), (1, 1), (200, 1), (500, 20), (90, 40)] {
+            let x = data(3, n);
+            let h = data(4, m);
+            let y: Vec<f64> = data(5, n + m - 1).iter().map(|v| 0.5 * v).collect();
+            let r: Vec<f64> = crate::direct_sum::full(&h, &x)
+                .iter()
+                .zip(&y)
+                .map(|(a, b)| a - b)
+                .collect();
+            let want: Vec<f64> = (0..n)
+                .map(|j| (0..m).map(|i| r[i + j] * h[i]).sum())
+                .collect();
+            let single = smallest_table_len(n + m - 1);
+            let mut cases = vec![(single, Blocking::Single)];
+            for nfft in [32usize, 128, 256] {
+                if nfft > 2 * (m - 1) && nfft < single {
+                    cases.push((nfft, Blocking::Blocks));
+                }
+            }
+            let h1: f64 = h.iter().map(|v| v.abs()).sum();
+            let r_inf = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            for (nfft, blocking) in cases {
+                let spec = Spectrum::new(&h, nfft).unwrap();
+                let mut g = vec![0.0; n];
+                spec.ls_gradient_into(
+                    (&x, exponent_of_max(&x)),
+                    (&y, exponent_of_max(&y)),
+                    blocking,
+                    &mut g,
+                )
+                .unwrap();
+                // Two convolution-sized errors: the residual's (≲ c·ε·log₂N·‖h‖₁·(‖x‖∞+‖y‖∞)
+                // before the second product) and the correlation's, each multiplied by ‖h‖₁.
+                let tol = 16.0 * (nfft as f64).log2() * f64::EPSILON * h1 * (h1 + 1.0)
+                    + 4.0 * m as f64 * f64::EPSILON * h1 * r_inf;
+                for (j, (a, b)) in g.iter().zip(&want).enumerate() {
+                    assert!(
+                        (a - b).abs() <= tol,
+                        "n={n} m={m} N={nfft} {blocking:?} j={j}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn huge_and_tiny_inputs_neither_overflow_nor_underflow() {
+        let (x, h) = (data(6, 200), data(7, 9));
+        let want = crate::direct_sum::full(&h, &x);
+        // Exponents that keep every entry a normal number (a subnormal input has already lost
+        // its digits before any algorithm sees it).
+        for (ex, eh) in [(1000, -20), (-1000, 30), (500, 500), (-600, -400)] {
+            let xs: Vec<f64> = x.iter().map(|v| Pow2::new(ex).apply(*v)).collect();
+            let hs: Vec<f64> = h.iter().map(|v| Pow2::new(eh).apply(*v)).collect();
+            let z = full(&hs, &xs).unwrap();
+            let back = Pow2::new(-ex - eh);
+            for (a, b) in z.iter().zip(&want) {
+                let a = back.apply(*a);
+                assert!(
+                    (a - b).abs() <= tol(&x, &h, 256),
+                    "2^{ex}, 2^{eh}: {a} vs {b}"
+                );
+            }
         }
     }
 

@@ -24,17 +24,22 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod bridge;
+mod buffers;
 mod convolution;
 mod direct_sum;
 mod discretize;
 mod error;
 mod extremal;
+mod fft_lengths;
 mod fourier;
 mod functional;
 mod normal;
 mod operators;
 mod optimize;
+mod plan;
+mod scale;
 mod toeplitz;
+mod toeplitz_solvers;
 
 pub use bridge::*;
 pub use convolution::{Method, Mode, convolve, correlate};
@@ -51,4 +56,5 @@ pub use optimize::{
     IterInfo, MinimizeParams, MinimizeReport, Objective, Optimizer, Termination, minimize,
     minimize_observed,
 };
+pub use plan::Plan;
 pub use toeplitz::{Layout, conv_matrix, jacobian};

@@ -8,14 +8,23 @@
 
 use crate::convolution::{Method, Mode, convolve, correlate};
 use crate::error::{DiscreteError, check};
-use crate::fourier::FftKernel;
-use nalgebra::DMatrix;
+use crate::fourier;
+use crate::scale::{Pow2, exponent, exponent_of_max, scan};
+use crate::toeplitz_solvers::{
+    ConditionProbe, SchurCholesky, ToeplitzMatvec, bandwidth, dense, levinson, pcg,
+    relative_residual,
+};
 
 /// Non-empty, finite inputs, and `y` as long as the full convolution.
 fn check_ls(h: &[f64], x: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     check("h", h)?;
     check("x", x)?;
     check("y", y)?;
+    check_y_len(h, x, y)
+}
+
+/// `y` as long as the full convolution (inputs non-empty).
+fn check_y_len(h: &[f64], x: &[f64], y: &[f64]) -> Result<(), DiscreteError> {
     let want = x.len() + h.len() - 1;
     if y.len() != want {
         return Err(DiscreteError::Length {
@@ -37,7 +46,12 @@ pub fn ls_residual(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, Discrete
 /// The cost $J(x) = \tfrac12\\|h*x - y\\|^2$.
 pub fn ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
     let r = ls_residual(h, x, y)?;
-    Ok(0.5 * r.iter().map(|v| v * v).sum::<f64>())
+    // ½‖r‖² with r scaled to entries near 1 first: the squares neither overflow nor vanish
+    // unless the cost itself is beyond the double range.
+    let e = exponent_of_max(&r);
+    let down = Pow2::new(-e);
+    let sum: f64 = r.iter().map(|v| down.apply(*v).powi(2)).sum();
+    Ok(Pow2::new(2 * e).apply(0.5 * sum))
 }
 
 /// The gradient $\nabla J = H^\top(Hx - y)$: the correlation of the residual with $h$
@@ -50,19 +64,16 @@ pub fn ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, DiscreteError> {
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
 pub fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-    check_ls(h, x, y)?;
-    // When one full-length transform is the FFT plan anyway, fuse the two convolutions into
-    // four transforms; when overlap-add blocks are cheaper (m ≪ n), two blocked convolutions
-    // win (measured in BENCHMARKS.md); small problems go direct.
-    let (n, m) = (x.len(), h.len());
-    if crate::fourier::fft_is_faster(n, m) {
-        let (block, _) = crate::fourier::plan_overlap_add(n.max(m), n.min(m));
-        if block >= crate::fourier::fast_len(n + m - 1) {
-            return crate::fourier::ls_gradient(h, x, y);
-        }
+    // The checks of `check_ls`, in the passes that also find each input's scale.
+    let (_, exp_x, exp_y) = (scan("h", h)?, scan("x", x)?, scan("y", y)?);
+    check_y_len(h, x, y)?;
+    // One pass of overlap-save blocks, each transforming its stretch of x and y and inverting
+    // ĥ̄(ĥX̂ − Ŷ), where the cost model says it beats the direct sums; small problems go direct.
+    if fourier::fft_gradient_is_faster(x.len(), h.len()) {
+        return fourier::ls_gradient(h, (x, exp_x), (y, exp_y));
     }
     let r = ls_residual(h, x, y)?;
-    correlate(h, &r, Mode::Valid, Method::Auto)
+    correlate(h, &r, Mode::Valid, Method::Direct)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of
@@ -76,14 +87,18 @@ pub fn autocorrelation(h: &[f64]) -> Result<Vec<f64>, DiscreteError> {
 /// A normal-equation solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SolveMethod {
-    /// Banded Cholesky for a narrow band; otherwise conjugate gradients, falling back to
-    /// Levinson when they stall.
+    /// By a cost model: preconditioned conjugate gradients where enough of their
+    /// iterations cost less than the banded factorisation, falling back to it when they do
+    /// not converge in that budget; otherwise the banded factorisation.
     Auto,
     /// Levinson recursion for symmetric Toeplitz systems, $O(n^2)$ time, $O(n)$ memory.
     Levinson,
-    /// Cholesky in band storage, $O(n m^2)$.
+    /// The banded Cholesky factor by the Schur algorithm on the Toeplitz generators: $O(m)$
+    /// per row, and once the rows have converged to the spectral factor (geometrically, for
+    /// $\lambda > 0$) the rest of the factor is one stored row — $O(nm)$ in all.
     Banded,
-    /// Conjugate gradients with FFT matrix–vector products, $O(n \log n)$ per iteration.
+    /// Conjugate gradients preconditioned by Strang's circulant (FFT), with banded
+    /// matrix–vector products: few iterations when $\lambda$ is not tiny.
     Cg,
     /// Dense Cholesky (nalgebra): the reference.
     Dense,
@@ -119,10 +134,6 @@ pub struct SolveInfo {
     pub residual_norm: f64,
 }
 
-/// Pivots below this fraction of the diagonal mean the system is numerically singular: the
-/// condition number exceeds about 1e14, beyond which double precision returns noise.
-const PIVOT_FLOOR: f64 = 1e-14;
-
 /// Condition numbers beyond this leave fewer than about 3 correct digits in double precision:
 /// such a system is refused rather than answered with noise.
 const MAX_CONDITION: f64 = 1e13;
@@ -134,8 +145,12 @@ const ACCEPT: f64 = 1e-6;
 /// $x = \arg\min \tfrac12\\|h*x - y\\|^2 + \tfrac12\lambda\\|x\\|^2$, i.e. the solution of
 /// $(H^\top H + \lambda I)x = H^\top y$, with $x$ of length $N - m + 1$ for `y` of length $N$.
 ///
-/// A singular or hopelessly ill-conditioned system, or conjugate gradients that do not
-/// converge, is an error.
+/// The system is scaled by powers of two before it is solved — $h$ and $y$ to a largest entry
+/// near 1, $\lambda$ with $h^2$, and the whole matrix down when $\lambda$ dominates it — and
+/// the answer scaled back, exactly: the answer for $2^k h$ and $4^k\lambda$ is $2^{-k}$ times
+/// the answer for $h$ and $\lambda$, bit for bit, for any $k$ that keeps the data finite. An
+/// answer beyond the double range is an error, as is a singular or hopelessly ill-conditioned
+/// system, or conjugate gradients that do not converge.
 ///
 /// ```
 /// # use flipshift_discrete::{Method, Mode, SolveMethod, convolve, solve_normal};
@@ -145,6 +160,10 @@ const ACCEPT: f64 = 1e-6;
 /// let (x, info) = solve_normal(&h, &y, 0.0, SolveMethod::Levinson)?;
 /// assert!(x.iter().zip(&x_true).all(|(a, b)| (a - b).abs() < 1e-12));
 /// assert!(info.residual_norm < 1e-12);
+/// // Scaled by 2^300 (and λ by 4^300), the same answer scaled by 2^-300.
+/// let big: Vec<f64> = h.iter().map(|v| v * 2f64.powi(300)).collect();
+/// let (x_big, _) = solve_normal(&big, &y, 0.0, SolveMethod::Levinson)?;
+/// assert!(x_big.iter().zip(&x).all(|(a, b)| *a == b * 2f64.powi(-300)));
 /// # Ok::<(), flipshift_discrete::DiscreteError>(())
 /// ```
 pub fn solve_normal(
@@ -170,25 +189,83 @@ pub fn solve_normal(
         });
     }
     let n = y.len() - m + 1;
-    let mut a = autocorrelation(h)?;
-    a.resize(n.max(m), 0.0);
-    a.truncate(n);
-    a[0] += lambda;
-    if !(a[0] > 0.0) {
+    if h.iter().all(|v| *v == 0.0) && lambda == 0.0 {
         return Err(DiscreteError::Singular {
             detail: "h is zero and λ = 0, so HᵀH + λI = 0".into(),
         });
     }
-    let b = correlate(h, y, Mode::Valid, Method::Auto)?;
-    solve_toeplitz(&a, &b, method)
+    // h' = 2^{-e_h} h and y' = 2^{-e_y} y, largest entries in [½, 1): exact.
+    let (e_h, e_y) = (exponent_of_max(h), exponent_of_max(y));
+    let hs: Vec<f64> = h.iter().map(|v| Pow2::new(-e_h).apply(*v)).collect();
+    let ys: Vec<f64> = y.iter().map(|v| Pow2::new(-e_y).apply(*v)).collect();
+    // HᵀH + λI = 2^{2e_h}(H'ᵀH' + λ'I) with λ' = 2^{-2e_h}λ; when λ' is far above H'ᵀH'
+    // (whose entries are at most m), scale the matrix down by 2^{e_s} so that its diagonal
+    // stays near 1: T = 2^{-e_s}(H'ᵀH' + λ'I), and H'ᵀH' may then fade below rounding, which
+    // is what it is against λ'.
+    let e_lambda = if lambda > 0.0 {
+        exponent(lambda) - 2 * e_h
+    } else {
+        i32::MIN / 4
+    };
+    let e_s = e_lambda.max(0);
+    let mut a = autocorrelation(&hs)?;
+    a.resize(n.max(m), 0.0);
+    a.truncate(n);
+    for v in &mut a {
+        *v = Pow2::new(-e_s).apply(*v);
+    }
+    if lambda > 0.0 {
+        // λ·2^{-2e_h−e_s}, in one rounding-free step of exponent arithmetic.
+        a[0] += Pow2::new(-2 * e_h - e_s).apply(lambda);
+    }
+    if !(a[0] > 0.0) {
+        return Err(DiscreteError::Singular {
+            detail: "HᵀH + λI has a zero diagonal (h is zero to double precision)".into(),
+        });
+    }
+    let b = correlate(&hs, &ys, Mode::Valid, Method::Auto)?;
+    let (xs, info) = solve_scaled(&a, &b, method)?;
+    // x = T⁻¹ Hᵀy = 2^{e_y + e_h − 2e_h − e_s} x'.
+    let x = unscale("h, y and λ", &xs, e_y - e_h - e_s)?;
+    Ok((x, info))
+}
+
+/// Multiply by $2^e$, refusing an answer that leaves the double range (overflow, or a
+/// non-zero answer whose every entry would underflow).
+fn unscale(what: &'static str, xs: &[f64], e: i32) -> Result<Vec<f64>, DiscreteError> {
+    let e_max = exponent_of_max(xs) + e;
+    let nonzero = xs.iter().any(|v| *v != 0.0);
+    if nonzero && e_max > f64::MAX_EXP {
+        return Err(DiscreteError::InvalidParameter {
+            what,
+            reason: format!(
+                "the solution's largest entry is about 2^{e_max} (10^{:.0}), beyond double precision (1.8e308); rescale the data",
+                e_max as f64 * std::f64::consts::LOG10_2
+            ),
+        });
+    }
+    if nonzero && e_max < f64::MIN_EXP {
+        return Err(DiscreteError::InvalidParameter {
+            what,
+            reason: format!(
+                "the solution's largest entry is about 2^{e_max} (10^{:.0}), below the smallest normal double (2.2e-308); rescale the data",
+                e_max as f64 * std::f64::consts::LOG10_2
+            ),
+        });
+    }
+    let up = Pow2::new(e);
+    Ok(xs.iter().map(|v| up.apply(*v)).collect())
 }
 
 /// Solve $T x = b$ for the symmetric positive definite Toeplitz matrix $T$ with first column
 /// `a` (banded when `a` ends in zeros) — the core of [`solve_normal`], where
 /// $a$ is the autocorrelation of $h$ plus $\lambda$ at lag 0 and $b = H^\top y$.
 ///
-/// The result is checked: a relative residual above 1e-6, a pivot below 1e-14 of the diagonal,
-/// or conjugate gradients that stall are errors, never a returned vector.
+/// `a` and `b` are scaled by powers of two to entries near 1 first, and the answer scaled
+/// back (exactly). The result is checked: a lower bound on the condition number above 1e13
+/// (from Rayleigh quotients, so never an overstatement), a relative residual above 1e-6, a
+/// pivot below 1e-14 of the diagonal, or conjugate gradients that stall are errors, never a
+/// returned vector.
 pub fn solve_toeplitz(
     a: &[f64],
     b: &[f64],
@@ -208,77 +285,114 @@ pub fn solve_toeplitz(
             detail: "the diagonal is not positive (h is zero and λ = 0?)".into(),
         });
     }
+    let (e_a, e_b) = (exponent(a[0]), exponent_of_max(b));
+    let a_s: Vec<f64> = a.iter().map(|v| Pow2::new(-e_a).apply(*v)).collect();
+    let b_s: Vec<f64> = b.iter().map(|v| Pow2::new(-e_b).apply(*v)).collect();
+    let (x, info) = solve_scaled(&a_s, &b_s, method)?;
+    Ok((unscale("a and b", &x, e_b - e_a)?, info))
+}
+
+/// Nanoseconds per column and lag of the whole banded solve — the Schur factorisation, both
+/// substitutions for two right-hand sides and the checks — measured with `cargo bench --bench
+/// peers` at n = 10³…1.6·10⁴, m = 32 and 256 (3.4–3.8 ns).
+const SCHUR_NS_PER_ENTRY: f64 = 3.5;
+
+/// Nanoseconds per point of one preconditioned CG iteration beyond its matrix–vector product:
+/// the preconditioner's two real transforms of length n (about 0.25 ns·log₂n per point each,
+/// the table of `fft_lengths`) and six vector passes — an estimate, not a measurement.
+const PCG_NS_PER_POINT: f64 = 12.0;
+
+/// Conjugate gradients are tried first only when this many of their iterations fit in the
+/// banded solve's time: on the benchmark's systems (λ = 10⁻³‖h‖², m ≤ 256) they need more,
+/// and a failed try would cost as much as the solve.
+const PCG_MIN_BUDGET: usize = 60;
+
+/// The solve of a system scaled to entries near 1 (`a[0] > 0`), with its checks.
+fn solve_scaled(
+    a: &[f64],
+    b: &[f64],
+    method: SolveMethod,
+) -> Result<(Vec<f64>, SolveInfo), DiscreteError> {
     let n = a.len();
-    let band = a.iter().rposition(|v| *v != 0.0).unwrap_or(0);
+    let band = bandwidth(a);
+    let op = ToeplitzMatvec::new(a)?;
+    let probe = ConditionProbe::new(a, &op)?;
+    let refuse = |kappa: f64| -> Result<(), DiscreteError> {
+        if !(kappa <= MAX_CONDITION) {
+            return Err(DiscreteError::Singular {
+                detail: format!("condition number at least {kappa:.1e}"),
+            });
+        }
+        Ok(())
+    };
     let method = match method {
         SolveMethod::Auto => {
-            if band * band <= 4 * n || band < 16 {
-                SolveMethod::Banded
-            } else {
-                // Wide band: CG with FFT products is fastest when the system is reasonably
-                // conditioned (as with Tikhonov regularisation); when it stalls, Levinson.
-                match solve_toeplitz(a, b, SolveMethod::Cg) {
-                    Ok(done) => return Ok(done),
-                    Err(DiscreteError::NoConvergence { .. }) if n <= 20_000 => {
-                        SolveMethod::Levinson
+            // Schur costs O(n·p) (its transient is at most all n columns); CG is worth a try
+            // when enough of its iterations fit in that budget to converge on a reasonably
+            // conditioned system.
+            let schur_ns = SCHUR_NS_PER_ENTRY * (n * (band + 1)) as f64;
+            let iter_ns = fourier::direct_cost_ns(n, 2 * band + 1, n)
+                .min(fourier::conv_schedule(n, 2 * band + 1, n).cost_ns)
+                + PCG_NS_PER_POINT * n as f64;
+            let budget = (schur_ns / iter_ns) as usize;
+            if budget >= PCG_MIN_BUDGET && n >= 4 * band {
+                match pcg(a, b, &op, budget) {
+                    Ok((x, it)) => {
+                        refuse(probe.bound_from_product(&op)?)?;
+                        return finish(&op, x, b, SolveMethod::Cg, Some(it));
                     }
+                    Err(DiscreteError::NoConvergence { .. }) => {}
                     Err(e) => return Err(e),
                 }
             }
+            SolveMethod::Banded
         }
         other => other,
     };
-    // Each direct solver also returns A⁻¹p for the probes of the condition estimate.
-    let alternating: Vec<f64> = (0..n)
-        .map(|k| if k % 2 == 0 { 1.0 } else { -1.0 })
-        .collect();
-    let mut e1 = vec![0.0; n];
-    e1[0] = 1.0;
-    let (x, iterations, probes) = match method {
-        SolveMethod::Levinson => {
-            let (x, f) = levinson(a, b)?;
-            let (alt, _) = levinson(a, &alternating)?;
-            (x, None, vec![(f, &e1), (alt, &alternating)])
-        }
+    match method {
         SolveMethod::Banded => {
-            let xs = banded_cholesky(a, band, &[b, &e1, &alternating])?;
-            let mut it = xs.into_iter();
-            let (x, f, alt) = (
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-            );
-            (x, None, vec![(f, &e1), (alt, &alternating)])
+            let (mut x, mut z) = (b.to_vec(), probe.w.clone());
+            if SchurCholesky::solve(a, band, &mut [&mut x, &mut z])?.is_some() {
+                refuse(probe.bound_from_inverse(&z))?;
+                return finish(&op, x, b, SolveMethod::Banded, None);
+            }
+            // The factor did not converge within its memory budget: Levinson, O(n) memory.
+            let xs = levinson(a, &[b, &probe.w])?;
+            refuse(probe.bound_from_inverse(&xs[1]))?;
+            finish(&op, xs[0].clone(), b, SolveMethod::Levinson, None)
+        }
+        SolveMethod::Levinson => {
+            let mut xs = levinson(a, &[b, &probe.w])?;
+            refuse(probe.bound_from_inverse(&xs[1]))?;
+            // T⁻¹e₁ comes for free: κ₁ ≥ ‖T‖₁·‖T⁻¹e₁‖₁.
+            let norm_a = a[0].abs() + 2.0 * a[1..].iter().map(|v| v.abs()).sum::<f64>();
+            refuse(norm_a * xs[2].iter().map(|v| v.abs()).sum::<f64>())?;
+            finish(&op, xs.swap_remove(0), b, SolveMethod::Levinson, None)
         }
         SolveMethod::Dense => {
-            let xs = dense(a, &[b, &e1, &alternating])?;
-            let mut it = xs.into_iter();
-            let (x, f, alt) = (
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-            );
-            (x, None, vec![(f, &e1), (alt, &alternating)])
+            let mut xs = dense(a, &[b, &probe.w])?;
+            refuse(probe.bound_from_inverse(&xs[1]))?;
+            finish(&op, xs.swap_remove(0), b, SolveMethod::Dense, None)
         }
         SolveMethod::Cg | SolveMethod::Auto => {
-            // CG on a hopeless system does not converge, which is its own error.
-            let (x, it) = conjugate_gradients(a, b)?;
-            (x, Some(it), Vec::new())
+            // CG on a hopeless system does not converge, which is its own error; one that
+            // converges on an ill-conditioned one is refused by the bound.
+            let (x, it) = pcg(a, b, &op, (10 * n).max(100))?;
+            refuse(probe.bound_from_product(&op)?)?;
+            finish(&op, x, b, SolveMethod::Cg, Some(it))
         }
-    };
-    // κ₁(A) ≥ ‖A‖₁·‖A⁻¹p‖₁/‖p‖₁ for any probe p; ‖A‖₁ ≤ |a₀| + 2Σ|a_k|.
-    let norm_a = a[0].abs() + 2.0 * a[1..].iter().map(|v| v.abs()).sum::<f64>();
-    let l1 = |v: &[f64]| v.iter().map(|x| x.abs()).sum::<f64>();
-    let kappa = probes
-        .iter()
-        .map(|(sol, p)| norm_a * l1(sol) / l1(p))
-        .fold(0.0, f64::max);
-    if !(kappa <= MAX_CONDITION) {
-        return Err(DiscreteError::Singular {
-            detail: format!("condition number at least {kappa:.1e}"),
-        });
     }
-    let residual_norm = relative_residual(a, &x, b)?;
+}
+
+/// The residual check, and the report.
+fn finish(
+    op: &ToeplitzMatvec,
+    x: Vec<f64>,
+    b: &[f64],
+    method: SolveMethod,
+    iterations: Option<usize>,
+) -> Result<(Vec<f64>, SolveInfo), DiscreteError> {
+    let residual_norm = relative_residual(op, &x, b)?;
     if !(residual_norm <= ACCEPT) {
         return Err(DiscreteError::Singular {
             detail: format!("the {method:?} solution leaves a relative residual {residual_norm:e}"),
@@ -292,232 +406,4 @@ pub fn solve_toeplitz(
             residual_norm,
         },
     ))
-}
-
-/// $T v$ for the symmetric Toeplitz $T$ with first column `a` (`a.len() == v.len()`), by FFT of
-/// the symmetric kernel $(a_{n-1}, \dots, a_1, a_0, a_1, \dots, a_{n-1})$ trimmed to its
-/// non-zero band.
-struct ToeplitzMatvec {
-    kernel: FftKernel,
-    band: usize,
-    n: usize,
-}
-
-impl ToeplitzMatvec {
-    fn new(a: &[f64]) -> Result<Self, DiscreteError> {
-        let n = a.len();
-        let band = a.iter().rposition(|v| *v != 0.0).unwrap_or(0);
-        let sym: Vec<f64> = (0..=2 * band).map(|i| a[i.abs_diff(band)]).collect();
-        Ok(Self {
-            kernel: FftKernel::new(&sym, n)?,
-            band,
-            n,
-        })
-    }
-
-    fn apply(&self, v: &[f64]) -> Result<Vec<f64>, DiscreteError> {
-        let full = self.kernel.full(v)?;
-        Ok(full[self.band..self.band + self.n].to_vec())
-    }
-}
-
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-fn relative_residual(a: &[f64], x: &[f64], b: &[f64]) -> Result<f64, DiscreteError> {
-    // Directly when the band is narrow, by FFT otherwise.
-    let n = a.len();
-    let band = a.iter().rposition(|v| *v != 0.0).unwrap_or(0);
-    let ax: Vec<f64> = if band < 64 {
-        (0..n)
-            .map(|i| {
-                let lo = i.saturating_sub(band);
-                let hi = (i + band).min(n - 1);
-                (lo..=hi).map(|j| a[i.abs_diff(j)] * x[j]).sum()
-            })
-            .collect()
-    } else {
-        ToeplitzMatvec::new(a)?.apply(x)?
-    };
-    let r: Vec<f64> = ax.iter().zip(b).map(|(p, q)| p - q).collect();
-    let nb = norm(b);
-    Ok(if nb > 0.0 { norm(&r) / nb } else { norm(&r) })
-}
-
-/// Levinson recursion for $T x = b$, $T$ symmetric Toeplitz with first column `t`.
-///
-/// Forward vectors $f^{(k)}$ with $T_k f^{(k)} = e_1$ (the backward ones are their reversals,
-/// by symmetry) are extended one order at a time; the solution follows with them.
-fn levinson(t: &[f64], b: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DiscreteError> {
-    let n = t.len();
-    let t0 = t[0];
-    if !(t0 > 0.0) {
-        return Err(DiscreteError::Singular {
-            detail: "the autocorrelation at lag 0 is not positive (h = 0?)".into(),
-        });
-    }
-    let mut f = vec![0.0; n];
-    f[0] = 1.0 / t0;
-    let mut x = vec![0.0; n];
-    x[0] = b[0] / t0;
-    // t reversed, so that the dot products below run forwards over both operands.
-    let trev: Vec<f64> = t.iter().rev().copied().collect();
-    // Prediction error relative to t0: the k-th pivot of T's LDLᵀ over t0.
-    let mut pivot = 1.0;
-    for k in 1..n {
-        // ε_f = Σ_{i<k} t[k − i]·f[i] = Σ_i trev[n−1−k+i]·f[i]; likewise ε_x with x.
-        let tk = &trev[n - 1 - k..n - 1];
-        let ef: f64 = tk.iter().zip(&f[..k]).map(|(a, c)| a * c).sum();
-        let ex: f64 = tk.iter().zip(&x[..k]).map(|(a, c)| a * c).sum();
-        let denom = 1.0 - ef * ef;
-        pivot *= denom;
-        if !(denom > 0.0) || pivot < PIVOT_FLOOR {
-            return Err(DiscreteError::Singular {
-                detail: format!("Levinson recursion broke down at order {k} (pivot {pivot:e})"),
-            });
-        }
-        // f ← ([f; 0] − ε_f·[0; reverse f]) / denom, in place, pairing i with k − i.
-        let (mut lo, mut hi) = (0usize, k);
-        while lo < hi {
-            let (a, c) = (f[lo], f[hi]);
-            f[lo] = (a - ef * c) / denom;
-            f[hi] = (c - ef * a) / denom;
-            lo += 1;
-            hi -= 1;
-        }
-        if lo == hi {
-            f[lo] *= (1.0 - ef) / denom;
-        }
-        // x ← [x; 0] + (b_k − ε_x)·(backward vector = reverse of the new f).
-        let coef = b[k] - ex;
-        for i in 0..=k {
-            x[i] += coef * f[k - i];
-        }
-    }
-    // f is now T⁻¹e₁: the caller's condition estimate gets it for free.
-    Ok((x, f))
-}
-
-/// Cholesky $A = L L^\top$ in band storage (half-bandwidth `p`), then two triangular solves.
-fn banded_cholesky(a: &[f64], p: usize, rhs: &[&[f64]]) -> Result<Vec<Vec<f64>>, DiscreteError> {
-    let n = a.len();
-    let w = p + 1;
-    // l[i*w + (j + p - i)] holds L[i][j] for i − p ≤ j ≤ i.
-    let mut l = vec![0.0; n * w];
-    let at = |i: usize, j: usize| a.get(i.abs_diff(j)).copied().unwrap_or(0.0);
-    for i in 0..n {
-        let j0 = i.saturating_sub(p);
-        for j in j0..=i {
-            let k0 = j0.max(j.saturating_sub(p));
-            // Σ_k L[i][k]·L[j][k] over k0 ≤ k < j: contiguous runs of both band rows.
-            let ri = &l[i * w + (k0 + p - i)..i * w + (j + p - i)];
-            let rj = &l[j * w + (k0 + p - j)..j * w + p];
-            let dot: f64 = ri.iter().zip(rj).map(|(u, v)| u * v).sum();
-            let s = at(i, j) - dot;
-            if i == j {
-                if !(s > PIVOT_FLOOR * a[0]) {
-                    return Err(DiscreteError::Singular {
-                        detail: format!("Cholesky pivot {s:e} at row {i} (diagonal {:e})", a[0]),
-                    });
-                }
-                l[i * w + p] = s.sqrt();
-            } else {
-                l[i * w + (j + p - i)] = s / l[j * w + p];
-            }
-        }
-    }
-    let solve = |b: &[f64]| -> Vec<f64> {
-        // L y = b
-        let mut y = vec![0.0; n];
-        for i in 0..n {
-            let k0 = i.saturating_sub(p);
-            let row = &l[i * w + (k0 + p - i)..i * w + p];
-            let dot: f64 = row.iter().zip(&y[k0..i]).map(|(u, v)| u * v).sum();
-            y[i] = (b[i] - dot) / l[i * w + p];
-        }
-        // Lᵀ x = y
-        let mut x = vec![0.0; n];
-        for i in (0..n).rev() {
-            let mut s = y[i];
-            for k in i + 1..(i + p + 1).min(n) {
-                s -= l[k * w + (i + p - k)] * x[k];
-            }
-            x[i] = s / l[i * w + p];
-        }
-        x
-    };
-    Ok(rhs.iter().map(|b| solve(b)).collect())
-}
-
-/// Dense Cholesky on the assembled matrix: the reference.
-fn dense(a: &[f64], rhs: &[&[f64]]) -> Result<Vec<Vec<f64>>, DiscreteError> {
-    let n = a.len();
-    let m = DMatrix::from_fn(n, n, |i, j| a[i.abs_diff(j)]);
-    let chol = nalgebra::Cholesky::new(m).ok_or_else(|| DiscreteError::Singular {
-        detail: "dense Cholesky found the matrix not positive definite".into(),
-    })?;
-    let l = chol.l();
-    let min_pivot = (0..n)
-        .map(|i| l[(i, i)] * l[(i, i)])
-        .fold(f64::INFINITY, f64::min);
-    if min_pivot < PIVOT_FLOOR * a[0] {
-        return Err(DiscreteError::Singular {
-            detail: format!("dense Cholesky pivot {min_pivot:e} (diagonal {:e})", a[0]),
-        });
-    }
-    Ok(rhs
-        .iter()
-        .map(|b| {
-            chol.solve(&nalgebra::DVector::from_column_slice(b))
-                .iter()
-                .copied()
-                .collect()
-        })
-        .collect())
-}
-
-/// Conjugate gradients on the symmetric positive definite Toeplitz system, matrix–vector
-/// products by FFT; stops at relative residual 1e-12 (a few hundred ulps of the data).
-fn conjugate_gradients(a: &[f64], b: &[f64]) -> Result<(Vec<f64>, usize), DiscreteError> {
-    let n = a.len();
-    let op = ToeplitzMatvec::new(a)?;
-    let nb = norm(b);
-    let mut x = vec![0.0; n];
-    if nb == 0.0 {
-        return Ok((x, 0));
-    }
-    let mut r = b.to_vec();
-    let mut p = r.clone();
-    let mut rr: f64 = r.iter().map(|v| v * v).sum();
-    let max_iter = (10 * n).max(100);
-    for it in 1..=max_iter {
-        let ap = op.apply(&p)?;
-        let pap: f64 = p.iter().zip(&ap).map(|(u, v)| u * v).sum();
-        if !(pap > 0.0) {
-            return Err(DiscreteError::Singular {
-                detail: format!(
-                    "conjugate gradients met a direction of non-positive curvature at iteration {it}"
-                ),
-            });
-        }
-        let alpha = rr / pap;
-        for i in 0..n {
-            x[i] += alpha * p[i];
-            r[i] -= alpha * ap[i];
-        }
-        let rr_new: f64 = r.iter().map(|v| v * v).sum();
-        if rr_new.sqrt() <= 1e-12 * nb {
-            return Ok((x, it));
-        }
-        let beta = rr_new / rr;
-        rr = rr_new;
-        for i in 0..n {
-            p[i] = r[i] + beta * p[i];
-        }
-    }
-    Err(DiscreteError::NoConvergence {
-        iterations: max_iter,
-        residual: rr.sqrt() / nb,
-    })
 }

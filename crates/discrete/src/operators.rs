@@ -3,7 +3,7 @@
 
 use crate::convolution::{Method, Mode, convolve, correlate};
 use crate::error::{DiscreteError, check_kernel};
-use crate::fourier;
+use crate::plan::Plan;
 use crate::toeplitz::conv_matrix;
 use nalgebra::{DMatrix, DVector};
 
@@ -132,8 +132,8 @@ impl LinearOp for ToeplitzConv {
 /// Convolution by FFT with plans and kernel spectra built once at construction; adjoint:
 /// correlation with $h$ by FFT (the reversed kernel's spectrum, also precomputed).
 pub struct FftConv {
-    forward: fourier::FftKernel,
-    adjoint: fourier::FftKernel,
+    forward: Plan,
+    adjoint: Plan,
     n: usize,
     m: usize,
     mode: Mode,
@@ -156,8 +156,8 @@ impl FftConv {
         let rev: Vec<f64> = h.iter().rev().copied().collect();
         let m = h.len();
         Ok(Self {
-            forward: fourier::FftKernel::new(h, n)?,
-            adjoint: fourier::FftKernel::new(&rev, n + m - 1)?,
+            forward: Plan::new(h, n, Method::Fft)?,
+            adjoint: Plan::new(&rev, n + m - 1, Method::Fft)?,
             n,
             m,
             mode,
@@ -170,20 +170,13 @@ impl LinearOp for FftConv {
     type Range = DVector<f64>;
     fn apply(&self, x: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         check_len("x", x.as_slice(), self.n)?;
-        let z = self.forward.full(x.as_slice())?;
-        let (start, len) = (
-            self.mode.offset(self.n, self.m),
-            self.mode.len(self.n, self.m),
-        );
-        Ok(DVector::from_column_slice(&z[start..start + len]))
+        Ok(DVector::from_vec(
+            self.forward.convolve(x.as_slice(), self.mode)?,
+        ))
     }
     fn apply_adjoint(&self, y: &DVector<f64>) -> Result<DVector<f64>, DiscreteError> {
         let r = embed(y.as_slice(), self.n, self.m, self.mode)?;
-        // Full correlation of r (length n+m−1) with h has length n+2m−2; the adjoint is the
-        // valid part, starting at m − 1.
-        let c = self.adjoint.full(&r)?;
-        Ok(DVector::from_column_slice(
-            &c[self.m - 1..self.m - 1 + self.n],
-        ))
+        // The correlation of r (length n+m−1) with h, valid part: length n, from m − 1.
+        Ok(DVector::from_vec(self.adjoint.convolve(&r, Mode::Valid)?))
     }
 }

@@ -37,13 +37,32 @@ pub fn conv_matrix(h: &[f64], n: usize, mode: Mode) -> Result<DMatrix<f64>, Disc
     check_kernel(h, n)?;
     let m = h.len();
     let (start, rows) = (mode.offset(n, m), mode.len(n, m));
-    Ok(DMatrix::from_fn(rows, n, |r, j| {
-        let k = r + start;
-        k.checked_sub(j)
-            .and_then(|i| h.get(i))
-            .copied()
-            .unwrap_or(0.0)
-    }))
+    // Column j holds h shifted down to row j − start (column-major storage): each column is
+    // one copy of the kernel into zeros, the columns filled in parallel for large matrices.
+    let mut hm = DMatrix::zeros(rows, n);
+    let fill = |(j, col): (usize, &mut [f64])| {
+        // Rows r with 0 ≤ r + start − j < m: from max(j − start, 0), kernel index from
+        // max(start − j, 0).
+        let r0 = j.saturating_sub(start);
+        let i0 = start.saturating_sub(j);
+        if r0 < rows && i0 < m {
+            let len = (m - i0).min(rows - r0);
+            col[r0..r0 + len].copy_from_slice(&h[i0..i0 + len]);
+        }
+    };
+    if rows.saturating_mul(n) >= 1 << 20 && rows > 0 {
+        use rayon::prelude::*;
+        hm.as_mut_slice()
+            .par_chunks_mut(rows)
+            .enumerate()
+            .for_each(fill);
+    } else if rows > 0 {
+        hm.as_mut_slice()
+            .chunks_mut(rows)
+            .enumerate()
+            .for_each(fill);
+    }
+    Ok(hm)
 }
 
 /// The Jacobian of $z = h * x$ with respect to $x$: $H$ in numerator layout

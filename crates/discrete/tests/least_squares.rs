@@ -203,3 +203,54 @@ fn fused_fft_gradient_matches_the_direct_route() {
         assert!(worst <= tol, "n={n} m={m}: {worst:e} > {tol:e}");
     }
 }
+
+#[test]
+fn normal_equations_scale_exactly_by_powers_of_two() {
+    // (HᵀH + λI)x = Hᵀy is solved at magnitudes near 1 whatever the data's: h·2^k with λ·4^k
+    // and y·2^j give x·2^(j−k) bit for bit, for every solver, far beyond the range where the
+    // unscaled checks would overflow (h ~ 1e100 makes ‖HᵀH‖ ~ 1e200 and ‖Hᵀy‖² ~ 1e400).
+    let h = [1.0, 0.5, -0.25, 0.125];
+    let y = lcg(7, 40);
+    let lambda = 0.3;
+    for method in all_methods() {
+        let (base, _) = solve_normal(&h, &y, lambda, method).unwrap();
+        for (k, j) in [
+            (332, 0),
+            (-332, 0),
+            (0, 498),
+            (332, 498),
+            (-332, -400),
+            (1000, 0),
+        ] {
+            let (fh, fy) = (2f64.powi(k), 2f64.powi(j));
+            let hk: Vec<f64> = h.iter().map(|v| v * fh).collect();
+            let yk: Vec<f64> = y.iter().map(|v| v * fy).collect();
+            let lk = lambda * fh * fh;
+            if !lk.is_finite() || lk == 0.0 {
+                continue;
+            }
+            let (x, _) = solve_normal(&hk, &yk, lk, method).unwrap();
+            for (a, b) in x.iter().zip(&base) {
+                assert_eq!(*a, b * (fy / fh), "{method:?}: h·2^{k}, y·2^{j}");
+            }
+        }
+    }
+    // λ so large against ‖h‖² that HᵀH fades below its rounding: x = Hᵀy/λ to working
+    // precision, no overflow on the way.
+    let (x, _) = solve_normal(&h, &y, 1e300, SolveMethod::Auto).unwrap();
+    let hty = flipshift_discrete::correlate(&h, &y, Mode::Valid, Method::Direct).unwrap();
+    for (a, b) in x.iter().zip(&hty) {
+        // Relative error of HᵀH's contribution: ‖h‖²/λ ~ 1e-300, far below ε.
+        assert!((a - b / 1e300).abs() <= 4.0 * f64::EPSILON * (b / 1e300).abs() + 1e-320);
+    }
+    // An answer beyond the double range is a typed error, not ∞ or a panic.
+    let tiny: Vec<f64> = h.iter().map(|v| v * 1e-200).collect();
+    let huge: Vec<f64> = y.iter().map(|v| v * 1e200).collect();
+    for method in all_methods() {
+        let r = solve_normal(&tiny, &huge, 0.0, method);
+        assert!(
+            matches!(r, Err(DiscreteError::InvalidParameter { .. })),
+            "{method:?}: {r:?}"
+        );
+    }
+}
