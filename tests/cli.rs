@@ -1039,6 +1039,9 @@ fn extremal_ill_posed_requests_exit_2() {
     ] {
         assert_bad_input(&args, None, mention);
     }
+}
+
+#[test]
 fn out_prints_a_summary_in_text_too_and_large_files_round_trip() {
     // 100,003 values (more than one 64 KiB block of the reader and writer, not a multiple of
     // it), written by conv --out and read back through conv with the unit impulse.
