@@ -3,6 +3,7 @@
 //! of every sample and of every breakpoint's position.
 
 use crate::error::{ContinuousError, Result};
+use crate::quadrature::two_sum_error;
 use crate::quadrature::{Integrand, QuadParams, accepts, integrate_with};
 use crate::realfn::{Features, Interval, Peak, RealFn};
 
@@ -48,7 +49,7 @@ fn check_points(what: &str, t: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// How finely a factor must be resolved: its narrowest support or peak, or 0 when it has
+/// How finely a factor must be resolved: its narrowest support, peak or decay length, or 0 when it has
 /// singular points (those are exact only in its own variable).
 fn sharpness(f: &dyn RealFn) -> f64 {
     let feats = f.features();
@@ -60,7 +61,12 @@ fn sharpness(f: &dyn RealFn) -> f64 {
         .iter()
         .map(|p| p.width)
         .fold(f64::INFINITY, f64::min);
-    f.support().width().min(narrowest_peak)
+    let shortest_decay = feats
+        .decay_rates
+        .iter()
+        .map(|r| 1.0 / r.abs())
+        .fold(f64::INFINITY, f64::min);
+    f.support().width().min(narrowest_peak).min(shortest_decay)
 }
 
 /// Features of a product of two factors: both sets, and for each pair of peaks the peak of
@@ -82,24 +88,6 @@ fn product_features(fa: Features, fb: Features) -> Features {
     let mut out = fa.union(fb);
     out.peaks.extend(combined);
     out
-}
-
-/// The exact rounding error of $a + b$ (Knuth's TwoSum): $(a + b) - \mathrm{fl}(a + b)$.
-fn two_sum_error(a: f64, b: f64) -> f64 {
-    let s = a + b;
-    let bb = s - a;
-    (a - (s - bb)) + (b - bb)
-}
-
-/// The rounding a breakpoint may carry from its own computation (an affine argument's root,
-/// $(lo - b)/a$): none for a short binary fraction (0, 2.5, −0.375: exact results of such
-/// computations), an ulp otherwise.
-fn own_rounding(p: f64) -> f64 {
-    if (p * 1024.0).fract() == 0.0 && p.abs() < 1e15 {
-        0.0
-    } else {
-        f64::EPSILON * p.abs()
-    }
 }
 
 /// The size of the jump of `f` at `p`: the larger of its values just beside `p` (an end of its
@@ -180,7 +168,7 @@ fn product_integral(
         if iv.contains(tau) {
             // The rounding of c − p, exactly (zero when it is representable), and that of p's
             // own computation.
-            let delta = two_sum_error(c, -p).abs() + own_rounding(p);
+            let delta = two_sum_error(c, -p).abs() + b.position_error(p);
             placement += a.eval(tau).abs() * jump_at(b, p) * delta;
         }
     }
@@ -188,7 +176,7 @@ fn product_integral(
     let ends_a = [sa.a(), sa.b()];
     for &p in bps_a.iter().chain(ends_a.iter()).filter(|p| p.is_finite()) {
         if iv.contains(p) {
-            let delta = own_rounding(p);
+            let delta = a.position_error(p);
             placement += b.eval(c + sigma * p).abs() * jump_at(a, p) * delta;
         }
     }

@@ -37,6 +37,9 @@ impl<F: RealFn> RealFn for Reverse<F> {
     fn features(&self) -> Features {
         self.0.features().mapped(0.0, -1.0)
     }
+    fn position_error(&self, p: f64) -> f64 {
+        self.0.position_error(-p)
+    }
 }
 
 /// Shift $(S_{t_0} f)(t) = f(t - t_0)$. Support $[a, b] \mapsto [a + t_0, b + t_0]$;
@@ -69,6 +72,10 @@ impl<F: RealFn> RealFn for Shift<F> {
     }
     fn features(&self) -> Features {
         self.f.features().mapped(-self.t0, 1.0)
+    }
+    fn position_error(&self, p: f64) -> f64 {
+        // p = q + t0, rounded once.
+        self.f.position_error(p - self.t0) + 0.5 * f64::EPSILON * p.abs()
     }
 }
 
@@ -139,6 +146,10 @@ impl<F: RealFn> RealFn for Scale<F> {
             singular_points: f.singular_points.iter().map(|p| p / c).collect(),
         }
     }
+    fn position_error(&self, p: f64) -> f64 {
+        // p = q / c, rounded once.
+        self.f.position_error(self.c * p) / self.c.abs() + 0.5 * f64::EPSILON * p.abs()
+    }
 }
 
 /// The pointwise combination $a\\,f + b\\,g$ (support: the hull; breakpoints: the union).
@@ -206,6 +217,9 @@ impl<F: RealFn, G: RealFn> RealFn for LinearCombination<F, G> {
     }
     fn features(&self) -> Features {
         self.f.features().union(self.g.features())
+    }
+    fn position_error(&self, p: f64) -> f64 {
+        self.f.position_error(p).max(self.g.position_error(p))
     }
 }
 

@@ -136,8 +136,8 @@ pub struct Peak {
 pub struct Features {
     /// Peaks and transitions (Gaussians, Lorentzians, `tanh`/`erf` steps, `sinc` lobes).
     pub peaks: Vec<Peak>,
-    /// Rates $eta$ of exponential factors $e^{-eta t}$: $eta > 0$ decays towards
-    /// $+\infty$, $eta < 0$ towards $-\infty$; $1/|eta|$ is a length to resolve.
+    /// Rates $\beta$ of exponential factors $e^{-\beta t}$: $\beta > 0$ decays towards
+    /// $+\infty$, $\beta < 0$ towards $-\infty$; $1/|\beta|$ is a length to resolve.
     pub decay_rates: Vec<f64>,
     /// Angular frequencies $\omega > 0$ of oscillating factors ($\sin \omega t$, `sinc`).
     pub frequencies: Vec<f64>,
@@ -214,6 +214,25 @@ pub trait RealFn {
     fn features(&self) -> Features {
         Features::default()
     }
+    /// How far the true position of the breakpoint or support end `p` may lie from `p`: the
+    /// rounding of the constants it was computed from (a decimal `619.46` is not a binary
+    /// number) and of the computation.
+    ///
+    /// The default charges one rounding of $p$ (none for a short binary fraction such as 0,
+    /// 2.5 or −0.375); symbolic expressions carry the error of each literal through.
+    fn position_error(&self, p: f64) -> f64 {
+        position_rounding(p)
+    }
+}
+
+/// One rounding of a computed position $p$: none for a short binary fraction (0, 2.5, −0.375:
+/// exact results of such computations), an ulp otherwise.
+pub(crate) fn position_rounding(p: f64) -> f64 {
+    if (p * 1024.0).fract() == 0.0 && p.abs() < 1e15 {
+        0.0
+    } else {
+        f64::EPSILON * p.abs()
+    }
 }
 
 impl<F: RealFn + ?Sized> RealFn for &F {
@@ -234,6 +253,9 @@ impl<F: RealFn + ?Sized> RealFn for &F {
     }
     fn features(&self) -> Features {
         (**self).features()
+    }
+    fn position_error(&self, p: f64) -> f64 {
+        (**self).position_error(p)
     }
 }
 
@@ -256,6 +278,9 @@ impl<F: RealFn + ?Sized> RealFn for Box<F> {
     fn features(&self) -> Features {
         (**self).features()
     }
+    fn position_error(&self, p: f64) -> f64 {
+        (**self).position_error(p)
+    }
 }
 
 impl<F: RealFn + ?Sized> RealFn for Arc<F> {
@@ -276,6 +301,9 @@ impl<F: RealFn + ?Sized> RealFn for Arc<F> {
     }
     fn features(&self) -> Features {
         (**self).features()
+    }
+    fn position_error(&self, p: f64) -> f64 {
+        (**self).position_error(p)
     }
 }
 

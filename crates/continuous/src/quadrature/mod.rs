@@ -206,15 +206,22 @@ struct Sampler<'a, 'b> {
 }
 
 impl Sampler<'_, '_> {
-    fn sample(&mut self, map: Map, u: f64) -> Result<(f64, f64)> {
+    fn sample(&mut self, map: Map, u: f64) -> Result<(f64, f64, f64)> {
         let t = map.t(u);
         let (v, e) = (self.ig.f)(t);
         self.evals += 1;
         if v.is_finite() {
             let j = map.jacobian(u);
             let (g, ge) = (v * j, e * j);
+            // The rounding of t = anchor ± L·u/(1 − u) (four operations), in u's units.
+            let du = match map {
+                Map::Identity => 0.0,
+                Map::Right(a, _) | Map::Left(a, _) => {
+                    EPS * (a.abs() + 4.0 * (t - a).abs()) / j.abs()
+                }
+            };
             if g.is_finite() {
-                return Ok((g, if ge.is_finite() { ge } else { f64::MAX }));
+                return Ok((g, if ge.is_finite() { ge } else { f64::MAX }, du));
             }
             // Finite f, infinite Jacobian product: the tail decays too slowly.
             return Err(ContinuousError::Divergent {
@@ -243,7 +250,7 @@ impl Sampler<'_, '_> {
         // and then |G20 − G10| understates the error of G20 (for t^(−0.9) by seven times): the
         // whole value is uncertain until bisection or the tanh–sinh rule resolves it.
         if r.edge_growth.0.max(r.edge_growth.1) > SINGULAR_GROWTH {
-            r.trunc = r.trunc.max(r.value.abs());
+            r.trunc = r.trunc.max(r.value.abs() + r.edge_tail);
         }
         if r.all_zero
             && let Some(bound) = self.ig.bound
@@ -264,6 +271,13 @@ impl Sampler<'_, '_> {
         }
         Ok(Panel { piece, a, b, r })
     }
+}
+
+/// The exact rounding error of $a + b$ (Knuth's TwoSum): $(a + b) - \mathrm{fl}(a + b)$.
+pub(crate) fn two_sum_error(a: f64, b: f64) -> f64 {
+    let s = a + b;
+    let bb = s - a;
+    (a - (s - bb)) + (b - bb)
 }
 
 /// How much larger $|f|$ may be at a panel's outermost node than in its middle before the
@@ -326,16 +340,43 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
         let singular_end = (worst.a == piece.a && worst.r.edge_growth.0 > SINGULAR_GROWTH)
             || (worst.b == piece.b && worst.r.edge_growth.1 > SINGULAR_GROWTH);
         if tiny || budget || (singular_end && !de_tried[worst.piece]) {
-            if tiny && mid > worst.a && mid < worst.b && !singular_end {
+            if tiny && mid > worst.a && mid < worst.b {
                 // Bisection that has shrunk a panel to nothing while it still holds a fixed
                 // share of the integral sits on a non-integrable singularity (∫ dt/t near 0
                 // gives ln 2 on every [ε, 2ε]). For |t − c|^(−α) the half next to c holds
                 // 2^(α−1) of the panel: below 1 when α < 1 (integrable, just slow), 1 when
                 // α ≥ 1 (not integrable).
-                let l = s.panel(pieces, worst.piece, worst.a, mid)?.r.value.abs();
-                let r = s.panel(pieces, worst.piece, mid, worst.b)?.r.value.abs();
-                let halves = l.max(r) / worst.r.value.abs().max(f64::MIN_POSITIVE);
-                if halves > 0.97 && worst.r.value.abs() > 1e-6 * mass.max(f64::MIN_POSITIVE) {
+                // A narrow feature inside the panel, or a sign change that makes the panel's
+                // value small, can mimic this once; the scale invariance of a true singularity
+                // persists, so the heavier half is followed down several levels, and all parts
+                // must share one sign.
+                let whole = worst.r.value;
+                let (mut a, mut b) = (worst.a, worst.b);
+                let mut singular = whole.abs() > 1e-6 * mass.max(f64::MIN_POSITIVE);
+                let mut level_value = whole;
+                for _ in 0..4 {
+                    if !singular {
+                        break;
+                    }
+                    let m = 0.5 * (a + b);
+                    if !(m > a && m < b) {
+                        break;
+                    }
+                    let l = s.panel(pieces, worst.piece, a, m)?.r.value;
+                    let r = s.panel(pieces, worst.piece, m, b)?.r.value;
+                    let same_sign = l * level_value >= 0.0 && r * level_value >= 0.0;
+                    let heavier = l.abs().max(r.abs());
+                    singular =
+                        same_sign && heavier > 0.97 * level_value.abs().max(f64::MIN_POSITIVE);
+                    if l.abs() >= r.abs() {
+                        b = m;
+                        level_value = l;
+                    } else {
+                        a = m;
+                        level_value = r;
+                    }
+                }
+                if singular {
                     return Err(ContinuousError::Divergent {
                         a: t_lo,
                         b: t_hi,
@@ -374,7 +415,18 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
                             }) > SINGULAR_GROWTH
                         })
                 };
-                let singular = (growth(true), growth(false));
+                // A declared singular point at an end counts whatever the panels showed.
+                let declared = |u: f64| {
+                    let t = piece.map.t(u);
+                    ig.features
+                        .singular_points
+                        .iter()
+                        .any(|&p| (p - t).abs() <= 4.0 * EPS * p.abs().max(f64::MIN_POSITIVE))
+                };
+                let singular = (
+                    growth(true) || declared(piece.a),
+                    growth(false) || declared(piece.b),
+                );
                 let map = piece.map;
                 let mut g = |u: f64| s.sample(map, u);
                 // A hundredth of the whole tolerance: a piece taken once and for all must leave
@@ -384,6 +436,7 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
                 // smooth end (a Gaussian's flank) resolves by bisection, and an unsettled rule
                 // would be final.
                 if let Some(r) = rules::tanh_sinh(&mut g, piece.a, piece.b, goal, singular)?
+                    && (r.value + r.trunc + r.round).is_finite()
                     && r.trunc + r.round < held
                     && (r.trunc <= goal.max(64.0 * EPS * r.value.abs()) || tiny || budget)
                 {
@@ -465,6 +518,9 @@ const PEAK_LADDER: [f64; 15] = [
     0.0, -0.5, 0.5, -1.0, 1.0, -2.0, 2.0, -4.0, 4.0, -8.0, 8.0, -16.0, 16.0, -32.0, 32.0,
 ];
 
+/// Lengths (in units of a decay length) at which points are placed after a start of decay.
+const DECAY_LADDER: [f64; 8] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+
 /// Most peaks a partition is built around (the narrowest are kept).
 const MAX_PEAKS: usize = 64;
 
@@ -486,6 +542,31 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     peaks.truncate(MAX_PEAKS);
     for p in peaks {
         cuts.extend(PEAK_LADDER.iter().map(|k| p.centre + k * p.width));
+    }
+    // An exponential decay starts where the function starts: at a breakpoint or an end of the
+    // range. A ladder of its lengths from each such point in the direction of decay (the
+    // fastest few rates only) resolves a layer much thinner than the range.
+    let mut rates: Vec<f64> = features
+        .decay_rates
+        .iter()
+        .copied()
+        .filter(|r| r.is_finite() && *r != 0.0 && (b - a) * r.abs() > 8.0)
+        .collect();
+    rates.sort_by(|x, y| y.abs().total_cmp(&x.abs()));
+    rates.dedup();
+    rates.truncate(4);
+    let starts: Vec<f64> = breakpoints
+        .iter()
+        .copied()
+        .chain([a, b])
+        .filter(|p| p.is_finite() && *p >= a && *p <= b)
+        .take(MAX_PEAKS)
+        .collect();
+    for r in rates {
+        let len = 1.0 / r.abs();
+        for &p in &starts {
+            cuts.extend(DECAY_LADDER.iter().map(|k| p + r.signum() * k * len));
+        }
     }
     cuts.retain(|&p| p.is_finite() && p > a && p < b);
     cuts.sort_by(f64::total_cmp);

@@ -99,6 +99,8 @@ pub struct CompiledExpr {
     deep: bool,
     support: Interval,
     breakpoints: Vec<f64>,
+    /// Each breakpoint with the uncertainty of its position (from the literals).
+    breakpoint_errors: Vec<(f64, f64)>,
     features: Features,
 }
 
@@ -471,6 +473,15 @@ impl RealFn for CompiledExpr {
     fn features(&self) -> Features {
         self.features.clone()
     }
+    fn position_error(&self, p: f64) -> f64 {
+        let near = 4.0 * f64::EPSILON * p.abs();
+        let own = crate::realfn::position_rounding(p);
+        self.breakpoint_errors
+            .iter()
+            .filter(|(q, _)| (q - p).abs() <= near)
+            .map(|&(q, e)| e + (q - p).abs())
+            .fold(own, f64::max)
+    }
 }
 
 impl Expr {
@@ -492,6 +503,11 @@ impl Expr {
             features: super::shape::features(&expr),
             support: Expr::support(self),
             breakpoints: Expr::breakpoints(self),
+            breakpoint_errors: {
+                let mut v = Vec::new();
+                super::support::breakpoint_errors(self, &mut v);
+                v
+            },
             expr,
             program,
             deep,

@@ -25,6 +25,20 @@ fn root_and_scale(u: &Expr) -> Option<(f64, f64)> {
     (a != 0.0 && a.is_finite() && b.is_finite()).then(|| (-b / a, 1.0 / a.abs()))
 }
 
+/// The point where `u` vanishes non-smoothly or to a power: the root of an affine `u`, seen
+/// through `|·|`, `√·`, negation and positive constant powers (so $1/\sqrt{|t - 1|}$ and
+/// $\log|t|$ are singular at their roots).
+fn root_of(u: &Expr) -> Option<f64> {
+    if let Some((r, _)) = root_and_scale(u) {
+        return Some(r);
+    }
+    match u {
+        Expr::Neg(v) | Expr::Call(Func::Abs | Func::Sqrt, v) => root_of(v),
+        Expr::Pow(v, p) if p.constant_value().is_some_and(|p| p > 0.0) => root_of(v),
+        _ => None,
+    }
+}
+
 fn collect(e: &Expr, f: &mut Features) {
     match e {
         Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
@@ -48,7 +62,7 @@ fn collect(e: &Expr, f: &mut Features) {
             }
             if let Some(p) = b.constant_value()
                 && p.fract() != 0.0
-                && let Some((r, _)) = root_and_scale(a)
+                && let Some(r) = root_of(a)
             {
                 f.singular_points.push(r);
             }
@@ -63,7 +77,7 @@ fn collect(e: &Expr, f: &mut Features) {
 /// A denominator: a pole at an affine root, a Lorentzian peak where a quadratic has no real
 /// root.
 fn denominator(d: &Expr, f: &mut Features) {
-    if let Some((r, _)) = root_and_scale(d) {
+    if let Some(r) = root_of(d) {
         f.singular_points.push(r);
     } else if let Some((a2, a1, a0)) = quadratic(d) {
         let c = -a1 / (2.0 * a2);
@@ -107,7 +121,7 @@ fn call(func: Func, u: &Expr, f: &mut Features) {
             }
         }
         Func::Log | Func::Sqrt => {
-            if let Some((r, _)) = root_and_scale(u) {
+            if let Some(r) = root_of(u) {
                 f.singular_points.push(r);
             }
         }

@@ -78,6 +78,78 @@ pub(crate) fn affine(e: &Expr) -> Option<(f64, f64)> {
     })
 }
 
+/// The uncertainty of a literal: none for a short binary fraction, half an ulp otherwise (a
+/// decimal such as 0.1 or 619.46 is not a binary number).
+fn literal_error(v: f64) -> f64 {
+    if (v * 1024.0).fract() == 0.0 && v.abs() < 1e15 {
+        0.0
+    } else {
+        0.5 * f64::EPSILON * v.abs()
+    }
+}
+
+/// [`affine`] with a bound on the error of each coefficient: $(a, e_a), (b, e_b)$, from the
+/// literals' own uncertainty and every rounding on the way.
+fn affine_with_error(e: &Expr) -> Option<((f64, f64), (f64, f64))> {
+    const U: f64 = 0.5 * f64::EPSILON;
+    let exact = |v: f64| (v, 0.0);
+    Some(match e {
+        Expr::Num(v) => (exact(0.0), (*v, literal_error(*v))),
+        Expr::Const { value, .. } => (exact(0.0), (*value, literal_error(*value))),
+        Expr::Var(n) if n == "t" => (exact(1.0), exact(0.0)),
+        Expr::Var(_) => return None,
+        Expr::Neg(a) => {
+            let ((p, ep), (q, eq)) = affine_with_error(a)?;
+            ((-p, ep), (-q, eq))
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) => {
+            let ((p, ep), (q, eq)) = affine_with_error(a)?;
+            let ((r, er), (s, es)) = affine_with_error(b)?;
+            let sign = if matches!(e, Expr::Sub(..)) {
+                -1.0
+            } else {
+                1.0
+            };
+            let (x, y) = (p + sign * r, q + sign * s);
+            ((x, ep + er + U * x.abs()), (y, eq + es + U * y.abs()))
+        }
+        Expr::Mul(a, b) => {
+            let ((p, ep), (q, eq)) = affine_with_error(a)?;
+            let ((r, er), (s, es)) = affine_with_error(b)?;
+            // One side is a constant k (error ek), the other affine.
+            let (k, ek, (x, ex), (y, ey)) = if p == 0.0 {
+                (q, eq, (r, er), (s, es))
+            } else if r == 0.0 {
+                (s, es, (p, ep), (q, eq))
+            } else {
+                return None;
+            };
+            let prod = |v: f64, ev: f64| {
+                let m = k * v;
+                (m, k.abs() * ev + v.abs() * ek + ek * ev + U * m.abs())
+            };
+            (prod(x, ex), prod(y, ey))
+        }
+        Expr::Div(a, b) => {
+            let ((p, ep), (q, eq)) = affine_with_error(a)?;
+            let ((r, _), (s, es)) = affine_with_error(b)?;
+            if r != 0.0 || s == 0.0 || es >= 0.5 * s.abs() {
+                return None;
+            }
+            let quot = |v: f64, ev: f64| {
+                let m = v / s;
+                (m, (ev + m.abs() * es) / (s.abs() - es) + U * m.abs())
+            };
+            (quot(p, ep), quot(q, eq))
+        }
+        Expr::Pow(..) | Expr::Call(..) => {
+            let v = e.constant_value()?;
+            // A constant computed by a library function: a few ulps.
+            (exact(0.0), (v, 4.0 * f64::EPSILON * v.abs()))
+        }
+    })
+}
+
 /// $\{t : lo \le a t + b \le hi\}$ for an affine argument.
 fn preimage(a: f64, b: f64, lo: f64, hi: f64) -> Range {
     if a == 0.0 {
@@ -187,6 +259,41 @@ fn collect_breakpoints(e: &Expr, out: &mut Vec<f64>) {
                         } else {
                             out.push(0.0);
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Each breakpoint at an affine argument (the root of $a t + b = r$) with a bound on how far
+/// its true position lies from the computed one.
+pub(crate) fn breakpoint_errors(e: &Expr, out: &mut Vec<(f64, f64)>) {
+    match e {
+        Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
+        Expr::Neg(a) => breakpoint_errors(a, out),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Pow(a, b) | Expr::Div(a, b) => {
+            breakpoint_errors(a, out);
+            breakpoint_errors(b, out);
+        }
+        Expr::Call(f, u) => {
+            breakpoint_errors(u, out);
+            let roots: &[f64] = match f {
+                Func::Step | Func::Sign | Func::Abs | Func::Sqrt => &[0.0],
+                Func::Rect => &[-0.5, 0.5],
+                Func::Tri => &[-1.0, 0.0, 1.0],
+                _ => &[],
+            };
+            if let Some(((a, ea), (b, eb))) = affine_with_error(u)
+                && a != 0.0
+                && ea < 0.5 * a.abs()
+            {
+                for r in roots {
+                    // p = (r − b)/a: two roundings, and the coefficients' errors.
+                    let p = (r - b) / a;
+                    let err = (eb + p.abs() * ea) / (a.abs() - ea) + f64::EPSILON * p.abs();
+                    if p.is_finite() && err.is_finite() {
+                        out.push((p, err));
                     }
                 }
             }
