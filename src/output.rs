@@ -69,8 +69,8 @@ impl Output {
     }
 
     /// The JSON object.
-    pub fn to_json(&self) -> String {
-        Value::Object(self.json.clone()).to_string()
+    pub fn json(&self) -> Value {
+        Value::Object(self.json.clone())
     }
 
     /// Shape and data for `--out`.
