@@ -1,6 +1,7 @@
 //! The `flipshift` command line: a thin layer that parses arguments, calls the libraries and
 //! prints. See `CLI.md` for the contract.
 
+mod assets;
 mod cmd;
 mod error;
 mod input;
@@ -152,6 +153,10 @@ enum Command {
     },
     /// The whole story of the question, printed and drawn.
     Demo(cmd::demo::DemoArgs),
+    /// The convolution lab: a local web page where t0 slides the reversed kernel across the
+    /// signal, served with a JSON API that answers as the commands do (loopback only by
+    /// default).
+    Lab(cmd::lab::LabArgs),
 }
 
 impl Command {
@@ -173,6 +178,7 @@ impl Command {
             Command::HessianKernel { .. } => "hessian-kernel",
             Command::Deconvolve { .. } => "deconvolve",
             Command::Demo(_) => "demo",
+            Command::Lab(_) => "lab",
         }
     }
 }
@@ -203,6 +209,7 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::HessianKernel { args, npy } => (cmd::variational::hessian_kernel(args), npy),
         Command::Deconvolve { args, npy } => (cmd::variational::deconvolve(args, cli.format), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
+        Command::Lab(a) => return cmd::lab::lab(a),
     };
     let out = out?;
     if let (Some(path), Some((shape, data))) = (&npy.out, out.npy()) {

@@ -4,4 +4,5 @@ pub mod check;
 pub mod continuous;
 pub mod demo;
 pub mod discrete;
+pub mod lab;
 pub mod variational;
