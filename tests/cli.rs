@@ -819,7 +819,10 @@ fn derivative_with_a_signal_gives_z_t0_and_a_passing_gateaux_check() {
     let exact = std::f64::consts::PI.sqrt() / 2.0 * (-0.75f64).exp() * (1.0 + erf_half);
     let z = d["z_t0"].as_f64().unwrap();
     let est = d["z_t0_error_estimate"].as_f64().unwrap();
-    assert!((z - exact).abs() <= est.max(1e-14), "z(1) = {z} ± {est}, exact {exact}");
+    assert!(
+        (z - exact).abs() <= est.max(1e-14),
+        "z(1) = {z} ± {est}, exact {exact}"
+    );
     let g = &d["gateaux"];
     // z(t0) is linear in x: the Richardson difference quotient is exact up to quadrature
     // rounding, so the two sides agree to ~1e-12 relative.

@@ -297,61 +297,60 @@ fn figures(
             flipshift_plot::Style::Markers,
         ));
     }
+    let figures = [
+        (
+            "gradient",
+            flipshift_plot::lines(
+                "The least-squares gradient: continuous against discrete",
+                "s",
+                "δJ/δx(s)",
+                &grad_series,
+            ),
+        ),
+        (
+            "jacobian",
+            flipshift_plot::jacobian(
+                "The Jacobian H: each row is the kernel flipped and shifted",
+                &rows,
+                k0,
+                &gx.points(),
+                &fine,
+                &dz,
+            ),
+        ),
+        (
+            "conv_compare",
+            flipshift_plot::lines(
+                "The sampled convolution approaches z = h*x as Δ shrinks",
+                "t",
+                "z(t)",
+                &conv_series,
+            ),
+        ),
+        (
+            "flip_shift",
+            flipshift_plot::flip_shift(
+                &tau,
+                &hv,
+                &rv,
+                &sv,
+                t0,
+                "δz(t₀)/δx(τ) = h(t₀ − τ): the kernel reversed, then shifted",
+            ),
+        ),
+        (
+            "convergence",
+            flipshift_plot::convergence(
+                "Continuous against discrete: relative error against the spacing Δ",
+                &report.deltas,
+                &quantities,
+            ),
+        ),
+    ];
     let mut written = Vec::new();
-    for ext in ["svg", "png"] {
-        let p = dir.join(format!("gradient.{ext}"));
-        flipshift_plot::lines(
-            &p,
-            "The least-squares gradient: continuous against discrete",
-            "s",
-            "δJ/δx(s)",
-            &grad_series,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("jacobian.{ext}"));
-        flipshift_plot::jacobian(
-            &p,
-            "The Jacobian H: each row is the kernel flipped and shifted",
-            &rows,
-            k0,
-            &gx.points(),
-            &fine,
-            &dz,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("conv_compare.{ext}"));
-        flipshift_plot::lines(
-            &p,
-            "The sampled convolution approaches z = h*x as Δ shrinks",
-            "t",
-            "z(t)",
-            &conv_series,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("flip_shift.{ext}"));
-        flipshift_plot::flip_shift(
-            &p,
-            &tau,
-            &hv,
-            &rv,
-            &sv,
-            t0,
-            "δz(t₀)/δx(τ) = h(t₀ − τ): the kernel reversed, then shifted",
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("convergence.{ext}"));
-        flipshift_plot::convergence(
-            &p,
-            "Continuous against discrete: relative error against the spacing Δ",
-            &report.deltas,
-            &quantities,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
+    for (stem, figure) in figures {
+        let figure = figure.map_err(plot_err)?;
+        written.extend(flipshift::figures::both(dir, stem, &figure).map_err(plot_err)?);
     }
     Ok(written)
 }
