@@ -63,6 +63,21 @@ pub const LAB_PAGE: &str = include_str!(concat!(
     "/assets/lab/index.html"
 ));
 
+/// The style shared by the demo's report and the lab: type, colours, tables, figures.
+pub const STYLE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/style.css"));
+
+/// The demo's page, a minijinja template fed with the demo's results.
+pub const REPORT_TEMPLATE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/report/index.html"
+));
+
+/// The report's script: typesets the maths and records what a test can check.
+pub const REPORT_SCRIPT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/report/report.js"
+));
+
 /// An embedded file by its path relative to `assets/`.
 pub fn find(path: &str) -> Option<&'static [u8]> {
     KATEX

@@ -140,11 +140,6 @@ fn chapter(
         }
     }
     progress.inc(1);
-    let gateaux = |g: &flipshift_continuous::GateauxReport| report::Gateaux {
-        directional: g.directional,
-        inner_product: g.inner_product,
-        rel_discrepancy: g.rel_discrepancy,
-    };
     let page = report::Chapter {
         name: name.to_string(),
         h_src: h_src.to_string(),
@@ -152,21 +147,11 @@ fn chapter(
         t0,
         z: (z, z_err),
         dz_latex: dz.to_latex(),
-        point_eval: gateaux(&g1),
+        point_eval: g1,
         j: (j, j_err),
         gradient: s.iter().copied().zip(g.values.iter().copied()).collect(),
-        lsgrad: gateaux(&g2),
-        deltas: report.deltas.clone(),
-        convergence: report
-            .quantities
-            .iter()
-            .map(|q| report::Convergence {
-                name: q.quantity.name().to_string(),
-                errors: q.errors.clone(),
-                order: q.order,
-                rounding: q.rounding,
-            })
-            .collect(),
+        lsgrad: g2,
+        agreement: report.clone(),
     };
     Ok((
         json!({
@@ -436,7 +421,6 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
     }
     progress.inc(1);
     progress.set_message("writing index.html");
-    let mut figs = report::figures(&compile(off_centre)?.expr().to_latex(), figure_t0);
     let errors: Vec<String> = std::iter::once(format!("data {:.3}", deconv.data_rel_error))
         .chain(
             deconv
@@ -445,21 +429,16 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
                 .map(|r| format!("{} {:.3}", r.regulariser.name(), r.rel_error)),
         )
         .collect();
-    figs.push(report::Figure {
-        stem: "deconvolution".into(),
-        alt: "truth, blurred data and two reconstructions; cost per iteration".into(),
-        caption: format!(
-            "<b>Deconvolution.</b> Left: the truth, the blurred noisy data and the two \
-             reconstructions; relative $\\ell^2$ errors against the truth: {}. Total variation \
-             keeps the edges that Tikhonov rounds and rings around. Right: each run's cost above \
-             its final value per iteration.",
-            errors.join(", ")
-        ),
-    });
-    let figs = figs
-        .into_iter()
-        .filter(|f| a.out.join(format!("{}.png", f.stem)).exists())
-        .collect::<Vec<_>>();
+    let figs = report::Figures {
+        stems: written
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect(),
+        kernel_latex: compile(off_centre)?.expr().to_latex(),
+        t0: figure_t0,
+        deconvolution_errors: errors.join(", "),
+    };
     let page = report::write(&a.out, &pages, &figs)?;
     progress.inc(1);
     progress.finish_and_clear();
