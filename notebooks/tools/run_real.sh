@@ -6,8 +6,8 @@
 #
 # One command, from a fresh machine: it installs what it needs — evcxr_jupyter (cargo install
 # --locked; 5 to 25 minutes once, then kept in ~/.cargo/bin) and nbconvert in a virtual
-# environment under target/notebook-tools/ — and keeps Jupyter's and evcxr's files there too,
-# nothing in $HOME. Cells are compiled at opt-level 1 (init.evcxr), as the numerics need.
+# environment under target/notebook-tools/ — and keeps Jupyter's and evcxr's files there too
+# (evcxr's build directory in $TMPDIR), nothing in $HOME. Cells are compiled at opt-level 1 (init.evcxr), as the numerics need.
 #
 # A notebook fails the run when a cell's output is an error, holds a panic ("panicked at"; the
 # kernel survives a panic and nbconvert alone reports success), or the kernel dies. Only when
@@ -28,7 +28,9 @@ export JUPYTER_RUNTIME_DIR=$TOOLS/jupyter-runtime
 export XDG_CACHE_HOME=$TOOLS/cache
 export IPYTHONDIR=$TOOLS/ipython
 export EVCXR_CONFIG_DIR=$TOOLS/evcxr-config
-export EVCXR_TMPDIR=$TOOLS/evcxr-build
+# evcxr's build directory may not lie inside the workspace (cargo would take the notebook's
+# crate for a stray member): it lives in the temporary directory, kept between runs.
+export EVCXR_TMPDIR=${TMPDIR:-/tmp}/flipshift-evcxr-build
 mkdir -p "$TOOLS" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" \
   "$XDG_CACHE_HOME" "$EVCXR_CONFIG_DIR" "$EVCXR_TMPDIR" "$TOOLS/out"
 
