@@ -36,7 +36,8 @@ mkdir -p "$TOOLS" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DI
 
 say() { printf '== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-if ! evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+installed() { cargo install --list | sed -n 's/^evcxr_jupyter v\([^:]*\):$/\1/p'; }
+if [ "$(installed)" != "$EVCXR_VERSION" ]; then
   say "installing evcxr_jupyter $EVCXR_VERSION (once; minutes)"
   cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked
 fi
@@ -84,7 +85,7 @@ for i, c in enumerate(cells, 1):
             problems.append(f"cell {i}: {o.get('ename', '')}: {o.get('evalue', '')}")
         if "panicked at" in text or "EVCXR_BEGIN_CONTENT" in text:
             problems.append(f"cell {i}: {text.strip()[:400]}")
-        if o["output_type"] == "display_data" and "image/png" in data:
+        if o["output_type"] in ("display_data", "execute_result") and "image/png" in data:
             figures += 1
     if c.get("execution_count") is None:
         problems.append(f"cell {i} did not run")
@@ -101,7 +102,7 @@ say "storing the outputs"
 for nb in "${notebooks[@]}"; do
   cp "$TOOLS/out/$(basename "$nb")" "$nb"
 done
-version=$("$EVCXR" --version 2>/dev/null | awk '{print $NF}')
+version=$(installed)
 "$TOOLS/venv/bin/python" - "$ROOT/README.md" "$summary" "$version" "$(date -u +%Y-%m-%d)" <<'PY'
 import sys
 readme, summary, version, day = sys.argv[1:5]

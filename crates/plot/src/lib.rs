@@ -470,6 +470,8 @@ fn draw_lines<DB: DrawingBackend>(
         .axis_desc_style((FONT, px(20)))
         .light_line_style(RGBColor(242, 242, 242).stroke_width(width(1)))
         .max_light_lines(4)
+        .x_label_formatter(&linear_tick(x1 - x0))
+        .y_label_formatter(&linear_tick(y1 - y0))
         .draw()
         .map_err(draw_err)?;
     if let Some((at, text)) = marker {
@@ -589,6 +591,35 @@ fn tick(v: &f64) -> String {
     }
 }
 
+/// Labels for a linear axis spanning `span`: [`tick`]'s, with the rounding noise of a tick that
+/// should be 0 (−2.8e-17) shown as 0.
+fn linear_tick(span: f64) -> impl Fn(&f64) -> String {
+    move |v: &f64| {
+        if v.abs() <= 1e-9 * span.abs() {
+            "0".to_string()
+        } else {
+            tick(v)
+        }
+    }
+}
+
+/// A label on a logarithmic axis: only at 1, 2 and 5 times a power of ten, so that the labels
+/// of a short range (where every multiple gets a tick) do not run into each other.
+fn log_tick(v: &f64) -> String {
+    if !v.is_finite() || *v <= 0.0 {
+        return String::new();
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    if [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|m| (mantissa - m).abs() < 1e-6 * m)
+    {
+        tick(v)
+    } else {
+        String::new()
+    }
+}
+
 fn draw_loglog<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -615,8 +646,9 @@ fn draw_loglog<DB: DrawingBackend>(
         .label_style((FONT, px(17)))
         .axis_desc_style((FONT, px(20)))
         .x_labels(12)
-        .x_label_formatter(&tick)
+        .x_label_formatter(&log_tick)
         .y_label_formatter(&|v| format!("{v:.0e}"))
+        .max_light_lines(1)
         .light_line_style(RGBColor(238, 238, 238).stroke_width(width(1)))
         .draw()
         .map_err(draw_err)?;
@@ -779,6 +811,8 @@ fn draw_jacobian<DB: DrawingBackend>(
         .axis_desc_style((FONT, px(18)))
         .light_line_style(RGBColor(242, 242, 242).stroke_width(width(1)))
         .max_light_lines(4)
+        .x_label_formatter(&linear_tick(x1 - x0))
+        .y_label_formatter(&linear_tick(y1 - y0))
         .draw()
         .map_err(draw_err)?;
     draw_series(&mut chart, side)?;
