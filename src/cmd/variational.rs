@@ -242,6 +242,13 @@ pub fn hessian_kernel(a: &HessianKernelArgs) -> Result<Output, CliError> {
             "quadrature",
             format!("by quadrature (no closed form: {why})"),
         ),
+        c::ConvPath::Mixed { family, quadrature } => (
+            "mixed",
+            format!(
+                "closed form ({family} family), by quadrature at {} points",
+                quadrature.len()
+            ),
+        ),
     };
     let mut text = format!(
         "The least-squares Hessian HᵀH is convolution with a(t) = (Rh * h)(t) = ∫ h(τ)·h(τ + t) dτ, h(t) = {}\n{how}",

@@ -1,19 +1,38 @@
 //! Convolution and correlation integrals, evaluated by quadrature split at the breakpoints of
-//! both factors.
+//! both factors and around their narrow features, with error bounds that include the rounding
+//! of every sample and of every breakpoint's position.
 
 use crate::error::{ContinuousError, Result};
-use crate::quadrature::{QuadParams, integrate};
-use crate::realfn::{Interval, RealFn};
+use crate::quadrature::{Integrand, QuadParams, accepts, integrate_with};
+use crate::realfn::{Features, Interval, Peak, RealFn};
 
-/// Values of an integral transform at many points, with their error estimates.
+/// Values of an integral transform at many points, with their error bounds.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConvOutput {
     /// The values.
     pub values: Vec<f64>,
-    /// An absolute error estimate for each value.
+    /// A bound on the absolute error of each value.
     pub error_estimates: Vec<f64>,
     /// Integrand evaluations in all.
     pub evaluations: usize,
+    /// The indices of the points where the tolerance was not met (their values are the best
+    /// found); empty when every value meets it.
+    pub unmet: Vec<usize>,
+}
+
+impl ConvOutput {
+    /// The output, or [`ContinuousError::NoConvergence`] for its first point that missed the
+    /// tolerance.
+    pub fn require_converged(self) -> Result<Self> {
+        match self.unmet.first() {
+            None => Ok(self),
+            Some(&i) => Err(ContinuousError::NoConvergence {
+                estimate: self.values[i],
+                error_estimate: self.error_estimates[i],
+                evaluations: self.evaluations,
+            }),
+        }
+    }
 }
 
 fn check_points(what: &str, t: &[f64]) -> Result<()> {
@@ -29,31 +48,216 @@ fn check_points(what: &str, t: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// $\int f(\tau)\\, g(\tau)\\,d\tau$ where $f$ lives on `sf` with breakpoints `bf`, $g$ on `sg`
-/// with `bg`: over the intersection, split at every breakpoint.
-fn product_integral(
-    fg: &dyn Fn(f64) -> f64,
-    sf: Interval,
-    sg: Interval,
-    mut bps: Vec<f64>,
-    params: QuadParams,
-) -> Result<(f64, f64, usize)> {
-    let Some(iv) = sf.intersect(&sg) else {
-        return Ok((0.0, 0.0, 0));
-    };
-    bps.push(sf.a());
-    bps.push(sf.b());
-    bps.push(sg.a());
-    bps.push(sg.b());
-    let (v, info) = integrate(fg, iv, &bps, params)?;
-    Ok((v, info.error_estimate, info.evaluations))
+/// How finely a factor must be resolved: its narrowest support or peak, or 0 when it has
+/// singular points (those are exact only in its own variable).
+fn sharpness(f: &dyn RealFn) -> f64 {
+    let feats = f.features();
+    if !feats.singular_points.is_empty() {
+        return 0.0;
+    }
+    let narrowest_peak = feats
+        .peaks
+        .iter()
+        .map(|p| p.width)
+        .fold(f64::INFINITY, f64::min);
+    f.support().width().min(narrowest_peak)
 }
 
-/// $z(t) = (h*x)(t) = \int h(\tau)\\, x(t - \tau)\\,d\tau$ at each point of `t`.
+/// Features of a product of two factors: both sets, and for each pair of peaks the peak of
+/// their product (for Gaussians exactly: the precision-weighted centre, the widths combined
+/// as $w = w_1 w_2/\sqrt{w_1^2 + w_2^2}$).
+fn product_features(fa: Features, fb: Features) -> Features {
+    let mut combined = Vec::new();
+    for p in fa.peaks.iter().take(16) {
+        for q in fb.peaks.iter().take(16) {
+            let (a2, b2) = (p.width * p.width, q.width * q.width);
+            let s = a2 + b2;
+            let centre = (p.centre * b2 + q.centre * a2) / s;
+            let width = p.width * q.width / s.sqrt();
+            if centre.is_finite() && width.is_finite() && width > 0.0 {
+                combined.push(Peak { centre, width });
+            }
+        }
+    }
+    let mut out = fa.union(fb);
+    out.peaks.extend(combined);
+    out
+}
+
+/// The exact rounding error of $a + b$ (Knuth's TwoSum): $(a + b) - \mathrm{fl}(a + b)$.
+fn two_sum_error(a: f64, b: f64) -> f64 {
+    let s = a + b;
+    let bb = s - a;
+    (a - (s - bb)) + (b - bb)
+}
+
+/// The rounding a breakpoint may carry from its own computation (an affine argument's root,
+/// $(lo - b)/a$): none for a short binary fraction (0, 2.5, −0.375: exact results of such
+/// computations), an ulp otherwise.
+fn own_rounding(p: f64) -> f64 {
+    if (p * 1024.0).fract() == 0.0 && p.abs() < 1e15 {
+        0.0
+    } else {
+        f64::EPSILON * p.abs()
+    }
+}
+
+/// The size of the jump of `f` at `p`: the larger of its values just beside `p` (an end of its
+/// support, a step), an overestimate at a kink.
+fn jump_at(f: &dyn RealFn, p: f64) -> f64 {
+    f.eval(p.next_down()).abs().max(f.eval(p.next_up()).abs())
+}
+
+/// $\int a(\tau)\\, b(c + \sigma\tau)\\, d\tau$, $\sigma = \pm 1$, over where both live, split at
+/// every breakpoint and around every feature of both. The variable of integration is `a`'s own:
+/// its breakpoints, singular points and support are exact; `b`'s are placed at
+/// $\sigma(p - c)$ with one rounding each, which the returned bound includes (a jump of size
+/// $J$ placed $\delta$ off costs $|a|\\,J\\,\delta$).
+fn product_integral(
+    a: &dyn RealFn,
+    b: &dyn RealFn,
+    c: f64,
+    sigma: f64,
+    params: QuadParams,
+) -> Result<(f64, f64, usize, bool)> {
+    let sb = b.support();
+    let placed = if sigma < 0.0 {
+        sb.reversed().shifted(c)
+    } else {
+        sb.shifted(-c)
+    };
+    let Some(iv) = a.support().intersect(&placed) else {
+        return Ok((0.0, 0.0, 0, true));
+    };
+    let at = |p: f64| sigma * (p - c);
+    let (bps_a, bps_b) = (a.breakpoints(), b.breakpoints());
+    let mut bps: Vec<f64> = bps_a.clone();
+    bps.extend(bps_b.iter().map(|&p| at(p)));
+    for s in [a.support(), placed] {
+        bps.extend([s.a(), s.b()].into_iter().filter(|v| v.is_finite()));
+    }
+    let features = product_features(a.features(), b.features().mapped(c, sigma));
+    const U: f64 = 0.5 * f64::EPSILON;
+    let (sa, sb_) = (a.support(), sb);
+    let f = |tau: f64| {
+        // Outside either support the product is exactly zero, whatever the other factor's
+        // formula gives there (∞·0 is not a value of the product); inside, 0·∞ stays NaN.
+        let u = c + sigma * tau;
+        if !sa.contains(tau) || !sb_.contains(u) {
+            return (0.0, 0.0);
+        }
+        let (va, ea) = a.eval_with_error(tau, 0.0);
+        let (vb, eb) = b.eval_with_error(u, U * u.abs());
+        let v = va * vb;
+        let e = if ea == 0.0 { 0.0 } else { vb.abs() * ea }
+            + if eb == 0.0 { 0.0 } else { va.abs() * eb }
+            + U * v.abs();
+        (v, e)
+    };
+    let bound = |lo: f64, hi: f64| {
+        let (x, y) = (c + sigma * lo, c + sigma * hi);
+        match (a.bound(lo, hi), b.bound(x.min(y), x.max(y))) {
+            (Some(p), Some(q)) if p == 0.0 || q == 0.0 => 0.0,
+            (Some(p), Some(q)) => p * q,
+            _ => f64::INFINITY,
+        }
+    };
+    // Whether both factors can bound themselves at all (a user's closure cannot).
+    let bounded = a.bound(0.0, 0.0).is_some() && b.bound(0.0, 0.0).is_some();
+    let ig = Integrand {
+        f: &f,
+        bound: if bounded { Some(&bound) } else { None },
+        breakpoints: &bps,
+        features: &features,
+    };
+    let (value, info) = integrate_with(&ig, iv, params)?;
+    // Where the breakpoints truly are: b's were placed with a rounding of half an ulp of
+    // c − p (and both carry the rounding of their own computation, an ulp of p).
+    let mut placement = 0.0;
+    let ends_b = [sb.a(), sb.b()];
+    for &p in bps_b.iter().chain(ends_b.iter()).filter(|p| p.is_finite()) {
+        let tau = at(p);
+        if iv.contains(tau) {
+            // The rounding of c − p, exactly (zero when it is representable), and that of p's
+            // own computation.
+            let delta = two_sum_error(c, -p).abs() + own_rounding(p);
+            placement += a.eval(tau).abs() * jump_at(b, p) * delta;
+        }
+    }
+    let sa = a.support();
+    let ends_a = [sa.a(), sa.b()];
+    for &p in bps_a.iter().chain(ends_a.iter()).filter(|p| p.is_finite()) {
+        if iv.contains(p) {
+            let delta = own_rounding(p);
+            placement += b.eval(c + sigma * p).abs() * jump_at(a, p) * delta;
+        }
+    }
+    let err = info.error_estimate + placement;
+    let met = accepts(
+        value,
+        err,
+        info.rounding_error + placement,
+        info.rounding_level,
+        &params,
+    );
+    Ok((value, err, info.evaluations, met))
+}
+
+/// $\int h(t - \tau)\\, x(\tau)\\,d\tau$ in the variable of the sharper factor.
+fn conv_at(
+    h: &dyn RealFn,
+    x: &dyn RealFn,
+    t: f64,
+    p: QuadParams,
+) -> Result<(f64, f64, usize, bool)> {
+    if sharpness(x) < sharpness(h) {
+        product_integral(x, h, t, -1.0, p)
+    } else {
+        product_integral(h, x, t, -1.0, p)
+    }
+}
+
+/// $(h \star r)(s) = \int h(u - s)\\, r(u)\\,du$ in the variable of the sharper factor.
+fn corr_at(
+    h: &dyn RealFn,
+    r: &dyn RealFn,
+    s: f64,
+    p: QuadParams,
+) -> Result<(f64, f64, usize, bool)> {
+    if sharpness(r) < sharpness(h) {
+        // ∫ r(u) h(u − s) du
+        product_integral(r, h, -s, 1.0, p)
+    } else {
+        // ∫ h(v) r(v + s) dv
+        product_integral(h, r, s, 1.0, p)
+    }
+}
+
+type PointFn<'a> = dyn Fn(f64) -> Result<(f64, f64, usize, bool)> + 'a;
+
+fn each_point(what: &str, t: &[f64], one: &PointFn<'_>) -> Result<ConvOutput> {
+    check_points(what, t)?;
+    let mut out = ConvOutput::default();
+    for (i, &ti) in t.iter().enumerate() {
+        let (v, e, n, met) = one(ti)?;
+        out.values.push(v);
+        out.error_estimates.push(e);
+        out.evaluations += n;
+        if !met {
+            out.unmet.push(i);
+        }
+    }
+    Ok(out)
+}
+
+/// $z(t) = (h*x)(t) = \int h(t - \tau)\\, x(\tau)\\,d\tau$ at each point of `t`, every value to
+/// `params`, or [`ContinuousError::NoConvergence`] with the best value of the first point that
+/// could not get there (see [`convolve_lenient`] for all of them).
 ///
-/// The integral runs over $\operatorname{supp} h \cap (t - \operatorname{supp} x)$ only and is
-/// split at the breakpoints of $h$ and at those of $x$ as placed by $t$ (a jump of $x$ at $b$
-/// sits at $\tau = t - b$).
+/// The integral runs over the intersection of the two supports only, in the variable of the
+/// sharper factor (narrower support or peak, or a singular point: those stay exact), split at
+/// the breakpoints of both and around their peaks. The error bound adds to quadrature's the
+/// rounding of the placed breakpoints.
 ///
 /// ```
 /// # use flipshift_continuous::{Expr, QuadParams, convolve};
@@ -69,50 +273,41 @@ pub fn convolve(
     t: &[f64],
     params: QuadParams,
 ) -> Result<ConvOutput> {
-    check_points("convolution grid", t)?;
-    let (sh, sx) = (h.support(), x.support());
-    let (bh, bx) = (h.breakpoints(), x.breakpoints());
-    let mut out = ConvOutput::default();
-    for &ti in t {
-        let placed = sx.reversed().shifted(ti); // {τ : t − τ ∈ supp x}
-        let mut bps = bh.clone();
-        bps.extend(bx.iter().map(|b| ti - b));
-        let (v, e, n) = product_integral(
-            &|tau| h.eval(tau) * x.eval(ti - tau),
-            sh,
-            placed,
-            bps,
-            params,
-        )?;
-        out.values.push(v);
-        out.error_estimates.push(e);
-        out.evaluations += n;
-    }
-    Ok(out)
+    convolve_lenient(h, x, t, params)?.require_converged()
+}
+
+/// [`convolve`] at every point, also those where the tolerance was not met: they are listed in
+/// [`ConvOutput::unmet`] with their best values and honest bounds.
+pub fn convolve_lenient(
+    h: &dyn RealFn,
+    x: &dyn RealFn,
+    t: &[f64],
+    params: QuadParams,
+) -> Result<ConvOutput> {
+    each_point("convolution grid", t, &|ti| conv_at(h, x, ti, params))
 }
 
 /// The correlation $(h \star r)(s) = \int h(t - s)\\, r(t)\\,dt = (Rh * r)(s)$ at each point
-/// of `s`: the adjoint of convolution by $h$.
+/// of `s`: the adjoint of convolution by $h$. Every value to `params`, or
+/// [`ContinuousError::NoConvergence`] (see [`correlate_lenient`]).
 pub fn correlate(
     h: &dyn RealFn,
     r: &dyn RealFn,
     s: &[f64],
     params: QuadParams,
 ) -> Result<ConvOutput> {
-    check_points("correlation grid", s)?;
-    let (sh, sr) = (h.support(), r.support());
-    let (bh, br) = (h.breakpoints(), r.breakpoints());
-    let mut out = ConvOutput::default();
-    for &si in s {
-        let placed = sh.shifted(si); // {t : t − s ∈ supp h}
-        let mut bps = br.clone();
-        bps.extend(bh.iter().map(|b| si + b));
-        let (v, e, n) = product_integral(&|t| h.eval(t - si) * r.eval(t), placed, sr, bps, params)?;
-        out.values.push(v);
-        out.error_estimates.push(e);
-        out.evaluations += n;
-    }
-    Ok(out)
+    correlate_lenient(h, r, s, params)?.require_converged()
+}
+
+/// [`correlate`] at every point, also those where the tolerance was not met (listed in
+/// [`ConvOutput::unmet`]).
+pub fn correlate_lenient(
+    h: &dyn RealFn,
+    r: &dyn RealFn,
+    s: &[f64],
+    params: QuadParams,
+) -> Result<ConvOutput> {
+    each_point("correlation grid", s, &|si| corr_at(h, r, si, params))
 }
 
 /// The function $h * x$, evaluated by quadrature wherever it is asked for.
@@ -131,7 +326,7 @@ pub struct Convolution<H, X> {
 }
 
 impl<H: RealFn, X: RealFn> Convolution<H, X> {
-    /// $(h*x)(t)$ and its error estimate.
+    /// $(h*x)(t)$ and its error bound.
     pub fn try_eval(&self, t: f64) -> Result<(f64, f64)> {
         let out = convolve(&self.h, &self.x, &[t], self.params)?;
         Ok((out.values[0], out.error_estimates[0]))
@@ -162,5 +357,9 @@ impl<H: RealFn, X: RealFn> RealFn for Convolution<H, X> {
         out.sort_by(f64::total_cmp);
         out.dedup();
         out
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        let _ = dt;
+        self.try_eval(t).unwrap_or((f64::NAN, f64::INFINITY))
     }
 }

@@ -184,9 +184,10 @@ pub(crate) fn richardson_directional(f: &dyn Fn(f64) -> Result<f64>, eps0: f64) 
 /// Quadrature of the inner integral of a nested one ($(h*x)(t)$ at each outer node): tighter than
 /// the outer, so that its errors stay below the outer tolerance once integrated.
 pub(crate) const NESTED_INNER: QuadParams = QuadParams {
-    rel_tol: 1e-13,
+    rel_tol: 1e-12,
     abs_tol: 1e-300,
     max_subdivisions: 4000,
+    max_evaluations: 500_000,
 };
 
 /// Quadrature of the outer integral of a nested one (a cost, a gradient value).
@@ -194,6 +195,7 @@ pub(crate) const NESTED_OUTER: QuadParams = QuadParams {
     rel_tol: 1e-11,
     abs_tol: 1e-300,
     max_subdivisions: 4000,
+    max_evaluations: 500_000,
 };
 
 /// The least-squares functional $J\[x\] = \tfrac12\int \big((h*x)(t) - y(t)\big)^2 dt$.

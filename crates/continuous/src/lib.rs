@@ -13,6 +13,8 @@
 //! - A sampling grid is $t_k = t_{\text{start}} + k\\,\Delta t$; on it
 //!   $\Delta t \sum_k h_k x_{n-k}$ approximates $(h*x)(t_n)$ (see `flipshift-discrete`).
 #![warn(missing_docs)]
+// `!(x > 0.0)` is deliberate throughout: unlike `x <= 0.0` it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod closed_form;
 mod convolution;
@@ -26,17 +28,20 @@ mod symbolic;
 mod variational;
 
 pub use closed_form::{
-    ClosedForm, ConvPath, Family, NoClosedForm, convolve_auto, convolve_symbolic,
+    ClosedForm, ConvPath, Family, NoClosedForm, convolve_auto, convolve_auto_lenient,
+    convolve_symbolic,
 };
-pub use convolution::{ConvOutput, Convolution, convolve, correlate};
+pub use convolution::{
+    ConvOutput, Convolution, convolve, convolve_lenient, correlate, correlate_lenient,
+};
 pub use error::{ContinuousError, Result};
 pub use functionals::{
     Bump, GateauxReport, LeastSquares, PointEval, gateaux_check, point_eval_derivative,
     point_eval_derivative_in_t,
 };
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
-pub use quadrature::{QuadInfo, QuadParams, integrate, integrate_fn};
-pub use realfn::{FnWithSupport, Interval, RealFn, SharedFn};
+pub use quadrature::{Integrand, QuadInfo, QuadParams, integrate, integrate_fn, integrate_with};
+pub use realfn::{Features, FnWithSupport, Interval, Peak, RealFn, SharedFn};
 pub use special::{erf, erfc, sinc};
 pub use symbolic::*;
 pub use variational::*;

@@ -10,7 +10,7 @@
 //! $\tau \mapsto h(t_0 - \tau)$ — the functional derivative of $z(t_0) = (h*x)(t_0)$.
 
 use crate::error::{ContinuousError, Result};
-use crate::realfn::{Interval, RealFn};
+use crate::realfn::{Features, Interval, Peak, RealFn};
 
 /// Reversal $(R f)(t) = f(-t)$. Support $[a, b] \mapsto [-b, -a]$; $R^* = R$, $R R = I$.
 #[derive(Debug, Clone)]
@@ -27,6 +27,15 @@ impl<F: RealFn> RealFn for Reverse<F> {
         let mut b: Vec<f64> = self.0.breakpoints().iter().map(|p| -p).collect();
         b.reverse();
         b
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        self.0.eval_with_error(-t, dt)
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        self.0.bound(-hi, -lo)
+    }
+    fn features(&self) -> Features {
+        self.0.features().mapped(0.0, -1.0)
     }
 }
 
@@ -49,6 +58,17 @@ impl<F: RealFn> RealFn for Shift<F> {
     }
     fn breakpoints(&self) -> Vec<f64> {
         self.f.breakpoints().iter().map(|p| p + self.t0).collect()
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        // t − t0 rounds once.
+        let u = t - self.t0;
+        self.f.eval_with_error(u, dt + 0.5 * f64::EPSILON * u.abs())
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        self.f.bound(lo - self.t0, hi - self.t0)
+    }
+    fn features(&self) -> Features {
+        self.f.features().mapped(-self.t0, 1.0)
     }
 }
 
@@ -93,6 +113,32 @@ impl<F: RealFn> RealFn for Scale<F> {
         b.sort_by(f64::total_cmp);
         b
     }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        let u = self.c * t;
+        self.f
+            .eval_with_error(u, self.c.abs() * dt + 0.5 * f64::EPSILON * u.abs())
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let (x, y) = (self.c * lo, self.c * hi);
+        self.f.bound(x.min(y), x.max(y))
+    }
+    fn features(&self) -> Features {
+        let f = self.f.features();
+        let c = self.c;
+        Features {
+            peaks: f
+                .peaks
+                .iter()
+                .map(|p| Peak {
+                    centre: p.centre / c,
+                    width: p.width / c.abs(),
+                })
+                .collect(),
+            decay_rates: f.decay_rates.iter().map(|r| r * c).collect(),
+            frequencies: f.frequencies.iter().map(|w| w * c.abs()).collect(),
+            singular_points: f.singular_points.iter().map(|p| p / c).collect(),
+        }
+    }
 }
 
 /// The pointwise combination $a\\,f + b\\,g$ (support: the hull; breakpoints: the union).
@@ -135,6 +181,31 @@ impl<F: RealFn, G: RealFn> RealFn for LinearCombination<F, G> {
         b.sort_by(f64::total_cmp);
         b.dedup();
         b
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        let part = |w: f64, f: &dyn RealFn| {
+            if w == 0.0 {
+                (0.0, 0.0)
+            } else {
+                let (v, e) = f.eval_with_error(t, dt);
+                (w * v, w.abs() * e + 0.5 * f64::EPSILON * (w * v).abs())
+            }
+        };
+        let ((u, eu), (v, ev)) = (part(self.a, &self.f), part(self.b, &self.g));
+        (u + v, eu + ev + 0.5 * f64::EPSILON * (u + v).abs())
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let part = |w: f64, f: &dyn RealFn| {
+            if w == 0.0 {
+                Some(0.0)
+            } else {
+                f.bound(lo, hi).map(|m| w.abs() * m)
+            }
+        };
+        Some(part(self.a, &self.f)? + part(self.b, &self.g)?)
+    }
+    fn features(&self) -> Features {
+        self.f.features().union(self.g.features())
     }
 }
 

@@ -118,6 +118,63 @@ impl std::fmt::Display for Interval {
     }
 }
 
+/// A narrow feature of a function: a peak (or a transition) of width `width` at `centre`.
+///
+/// Quadrature places points at the centre and at a few widths around it, so that a feature
+/// far narrower than the range of integration is never stepped over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peak {
+    /// Where the feature is.
+    pub centre: f64,
+    /// Its width (a standard deviation, a half-width or a transition length), positive.
+    pub width: f64,
+}
+
+/// What a function's formula says about its shape, beyond support and breakpoints: hints that
+/// let quadrature resolve it (see [`RealFn::features`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// Peaks and transitions (Gaussians, Lorentzians, `tanh`/`erf` steps, `sinc` lobes).
+    pub peaks: Vec<Peak>,
+    /// Rates $eta$ of exponential factors $e^{-eta t}$: $eta > 0$ decays towards
+    /// $+\infty$, $eta < 0$ towards $-\infty$; $1/|eta|$ is a length to resolve.
+    pub decay_rates: Vec<f64>,
+    /// Angular frequencies $\omega > 0$ of oscillating factors ($\sin \omega t$, `sinc`).
+    pub frequencies: Vec<f64>,
+    /// Points where the function may be unbounded or not smooth although it is integrable
+    /// (roots of `log`, `sqrt` and negative powers' arguments).
+    pub singular_points: Vec<f64>,
+}
+
+impl Features {
+    /// The features of $t \mapsto f(c + \sigma t)$ for $\sigma = \pm 1$, given those of $f$.
+    pub fn mapped(&self, c: f64, sigma: f64) -> Features {
+        let at = |p: f64| sigma * (p - c);
+        Features {
+            peaks: self
+                .peaks
+                .iter()
+                .map(|p| Peak {
+                    centre: at(p.centre),
+                    width: p.width,
+                })
+                .collect(),
+            decay_rates: self.decay_rates.iter().map(|r| sigma * r).collect(),
+            frequencies: self.frequencies.clone(),
+            singular_points: self.singular_points.iter().map(|&p| at(p)).collect(),
+        }
+    }
+
+    /// Both sets of features, as for a product.
+    pub fn union(mut self, other: Features) -> Features {
+        self.peaks.extend(other.peaks);
+        self.decay_rates.extend(other.decay_rates);
+        self.frequencies.extend(other.frequencies);
+        self.singular_points.extend(other.singular_points);
+        self
+    }
+}
+
 /// A real function of one real variable with a declared support and breakpoints.
 ///
 /// Implemented by symbolic expressions, by closures with a declared support
@@ -134,6 +191,29 @@ pub trait RealFn {
     fn breakpoints(&self) -> Vec<f64> {
         Vec::new()
     }
+    /// The value at `t` and a bound on its absolute rounding error, when `t` itself is known
+    /// only to within `dt` (an argument computed as $t_0 - \tau$ carries a rounding of its own).
+    ///
+    /// The default knows nothing about the formula: it charges four ulps of the value and
+    /// nothing for `dt`. Symbolic expressions propagate the error through every operation.
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        let _ = dt;
+        let v = self.eval(t);
+        (v, 4.0 * f64::EPSILON * v.abs())
+    }
+    /// An upper bound of $|f|$ on $[lo, hi]$ (`lo` ≤ `hi`), `f64::INFINITY` when there is none,
+    /// or `None` when the function cannot bound itself (the default).
+    ///
+    /// Quadrature asks this where every sample of a panel was zero: a bound proves the panel
+    /// negligible, or shows that a narrow feature lies between the samples.
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let _ = (lo, hi);
+        None
+    }
+    /// Peaks, decay rates, frequencies and singular points (default: none known).
+    fn features(&self) -> Features {
+        Features::default()
+    }
 }
 
 impl<F: RealFn + ?Sized> RealFn for &F {
@@ -145,6 +225,15 @@ impl<F: RealFn + ?Sized> RealFn for &F {
     }
     fn breakpoints(&self) -> Vec<f64> {
         (**self).breakpoints()
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        (**self).eval_with_error(t, dt)
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        (**self).bound(lo, hi)
+    }
+    fn features(&self) -> Features {
+        (**self).features()
     }
 }
 
@@ -158,6 +247,15 @@ impl<F: RealFn + ?Sized> RealFn for Box<F> {
     fn breakpoints(&self) -> Vec<f64> {
         (**self).breakpoints()
     }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        (**self).eval_with_error(t, dt)
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        (**self).bound(lo, hi)
+    }
+    fn features(&self) -> Features {
+        (**self).features()
+    }
 }
 
 impl<F: RealFn + ?Sized> RealFn for Arc<F> {
@@ -169,6 +267,15 @@ impl<F: RealFn + ?Sized> RealFn for Arc<F> {
     }
     fn breakpoints(&self) -> Vec<f64> {
         (**self).breakpoints()
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        (**self).eval_with_error(t, dt)
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        (**self).bound(lo, hi)
+    }
+    fn features(&self) -> Features {
+        (**self).features()
     }
 }
 
@@ -192,6 +299,7 @@ pub struct FnWithSupport<F> {
     f: F,
     support: Interval,
     breakpoints: Vec<f64>,
+    features: Features,
 }
 
 impl<F: Fn(f64) -> f64> FnWithSupport<F> {
@@ -201,7 +309,15 @@ impl<F: Fn(f64) -> f64> FnWithSupport<F> {
             f,
             support,
             breakpoints: Vec::new(),
+            features: Features::default(),
         }
+    }
+
+    /// Declare peaks, decay rates, frequencies and singular points, so that quadrature can
+    /// resolve features narrower than the range it integrates over.
+    pub fn with_features(mut self, features: Features) -> Self {
+        self.features = features;
+        self
     }
 
     /// Declare kinks and jumps (sorted and deduplicated here; non-finite points dropped).
@@ -227,6 +343,9 @@ impl<F: Fn(f64) -> f64> RealFn for FnWithSupport<F> {
     }
     fn breakpoints(&self) -> Vec<f64> {
         self.breakpoints.clone()
+    }
+    fn features(&self) -> Features {
+        self.features.clone()
     }
 }
 

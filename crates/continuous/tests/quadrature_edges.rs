@@ -39,8 +39,8 @@ fn smooth_integrals_reach_machine_precision() {
     for (i, (f, range, want)) in cases.iter().enumerate() {
         let (v, info) = integrate(f.as_ref(), *range, &[], p).unwrap();
         let err = (v - want).abs();
-        // 1e-13 relative (the default tolerance), and the estimate covers the error.
-        assert!(err <= 1e-13 * want.abs(), "case {i}: {v} vs {want}");
+        // 1e-12 relative (the default tolerance), and the estimate covers the error.
+        assert!(err <= 1e-12 * want.abs(), "case {i}: {v} vs {want}");
         assert!(
             err <= info.error_estimate + 4.0 * f64::EPSILON * want,
             "case {i}: estimate {}",
@@ -107,6 +107,7 @@ fn an_unreachable_tolerance_reports_the_best_value() {
         rel_tol: 1e-15,
         abs_tol: 0.0,
         max_subdivisions: 10,
+        ..Default::default()
     };
     match integrate(&|t: f64| t.abs().sqrt(), iv(-1.0, 1.0), &[], p) {
         Err(ContinuousError::NoConvergence {

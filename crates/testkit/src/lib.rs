@@ -1,6 +1,8 @@
-//! Shared test helpers for flipshift: closed-form reference pairs, proptest strategies and
+//! Shared test helpers for flipshift: high-precision reference values, proptest strategies and
 //! tolerance helpers. Not published.
 #![warn(missing_docs)]
+
+pub mod reference;
 
 /// Machine epsilon for `f64`.
 pub const EPS: f64 = f64::EPSILON;

@@ -2,26 +2,17 @@
 //! convolution. Completing the square turns each pair into Gaussian moments
 //! $\int s^{2n} e^{-A s^2} ds = \sqrt{\pi/A}\\,(2n-1)!!/(2A)^n$.
 
+use super::ball::{self, Ball};
+use super::operand::GaussTerm;
 use super::poly;
 use crate::symbolic::Expr;
 
-/// $\text{poly}(t - m)\\, e^{-\alpha (t - m)^2}$ with $\alpha > 0$.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct GaussTerm {
-    pub m: f64,
-    pub alpha: f64,
-    pub poly: Vec<f64>,
-}
-
 impl GaussTerm {
-    /// The value and $\sum_k |c_k| |s|^k e^{-\alpha s^2}$ (the rounding scale).
-    pub fn eval(&self, t: f64) -> (f64, f64) {
-        let s = t - self.m;
-        let g = (-self.alpha * s * s).exp();
-        (
-            poly::horner(&self.poly, s) * g,
-            poly::abs_sum(&self.poly, s) * g,
-        )
+    /// The value at `t` as a ball (midpoint and radius): the exact value lies inside.
+    pub fn eval(&self, t: f64) -> Ball {
+        let s = Ball::exact(t) - self.m;
+        let g = (-(self.alpha * s * s)).exp();
+        poly::horner(&self.poly, s) * g
     }
 }
 
@@ -30,7 +21,7 @@ pub(super) fn merge(terms: Vec<GaussTerm>) -> Vec<GaussTerm> {
     let mut out: Vec<GaussTerm> = Vec::with_capacity(terms.len());
     for t in terms {
         if let Some(slot) = out.iter_mut().find(|o| o.m == t.m && o.alpha == t.alpha) {
-            poly::add_scaled(&mut slot.poly, &t.poly, 1.0);
+            poly::add(&mut slot.poly, &t.poly);
         } else {
             out.push(t);
         }
@@ -42,19 +33,24 @@ pub(super) fn merge(terms: Vec<GaussTerm>) -> Vec<GaussTerm> {
     out
 }
 
-/// Coefficients of $(a\\,T + b\\,s)^k$-style expansions: rows are powers of $T$, columns of $s$,
-/// for $p(\lambda T + \sigma s)$.
-fn bivariate(p: &[f64], lambda: f64, sigma: f64) -> Vec<Vec<f64>> {
+/// Coefficients of $p(\lambda T + \sigma s)$: rows are powers of $T$, columns of $s$.
+fn bivariate(p: &[Ball], lambda: Ball, sigma: f64) -> Vec<Vec<Ball>> {
     let n = p.len();
-    let mut out = vec![vec![0.0; n]; n];
+    let mut out = vec![vec![Ball::ZERO; n]; n];
+    let lambda_pow: Vec<Ball> = (0..n).map(|i| lambda.powi(i as u32)).collect();
     for (k, &pk) in p.iter().enumerate() {
-        if pk == 0.0 {
+        if pk.is_zero() {
             continue;
         }
         // (λT + σs)^k = Σ_i C(k, i) λ^i σ^(k-i) T^i s^(k-i)
         let mut binom = 1.0;
         for i in 0..=k {
-            out[i][k - i] += pk * binom * lambda.powi(i as i32) * sigma.powi((k - i) as i32);
+            let sign = if (k - i) % 2 == 1 && sigma < 0.0 {
+                -1.0
+            } else {
+                1.0
+            };
+            out[i][k - i] = out[i][k - i] + pk * lambda_pow[i] * (sign * binom);
             binom = binom * (k - i) as f64 / (i + 1) as f64;
         }
     }
@@ -71,24 +67,24 @@ fn pair(g: &GaussTerm, h: &GaussTerm) -> GaussTerm {
     let bq = bivariate(&h.poly, l1, -1.0);
     let deg = g.poly.len() + h.poly.len() - 1;
     // Moments ∫ s^j e^{-A s²} ds.
-    let mut moments = vec![0.0; deg];
-    let mut m = (std::f64::consts::PI / a).sqrt();
+    let mut moments = vec![Ball::ZERO; deg];
+    let mut m = (Ball::from_dd(ball::PI, 0.0) / a).sqrt();
     for (j, slot) in moments.iter_mut().enumerate() {
         if j % 2 == 0 {
             *slot = m;
-            m *= (j + 1) as f64 / (2.0 * a);
+            m = m * ((j + 1) as f64) / (a * 2.0);
         }
     }
-    let mut out = vec![0.0; deg];
+    let mut out = vec![Ball::ZERO; deg];
     for (i1, row1) in bp.iter().enumerate() {
         for (k1, &c1) in row1.iter().enumerate() {
-            if c1 == 0.0 {
+            if c1.is_zero() {
                 continue;
             }
             for (i2, row2) in bq.iter().enumerate() {
                 for (k2, &c2) in row2.iter().enumerate() {
-                    if (k1 + k2) % 2 == 0 {
-                        out[i1 + i2] += c1 * c2 * moments[k1 + k2];
+                    if (k1 + k2) % 2 == 0 && !c2.is_zero() {
+                        out[i1 + i2] = out[i1 + i2] + c1 * c2 * moments[k1 + k2];
                     }
                 }
             }
@@ -117,12 +113,13 @@ pub(super) fn to_expr(terms: &[GaussTerm]) -> Expr {
     terms
         .iter()
         .map(|g| {
-            let s = super::emit::local(g.m);
+            let s = super::emit::local(g.m.mid());
             let gauss = Expr::call(
                 crate::symbolic::Func::Exp,
-                -(Expr::num(g.alpha) * s.clone().pow(Expr::num(2.0))),
+                -(Expr::num(g.alpha.mid()) * s.clone().pow(Expr::num(2.0))),
             );
-            super::emit::times(super::emit::horner(&g.poly, &s), gauss)
+            let coeffs: Vec<f64> = g.poly.iter().map(|c| c.mid()).collect();
+            super::emit::times(super::emit::horner(&coeffs, &s), gauss)
         })
         .reduce(|a, b| a + b)
         .unwrap_or(Expr::num(0.0))

@@ -25,20 +25,22 @@
 //! anchored at a breakpoint (or a Gaussian's centre), so it evaluates to a few ulps relative
 //! away from breakpoints; see [`ClosedForm`].
 
+mod ball;
 mod emit;
 mod gaussian;
+mod operand;
 mod piecewise;
 mod poly;
 mod recognise;
 
-use crate::convolution::{ConvOutput, convolve};
+use crate::convolution::{ConvOutput, convolve_lenient};
 use crate::error::{ContinuousError, Result};
-use crate::quadrature::QuadParams;
+use crate::quadrature::{QuadParams, accepts};
 use crate::realfn::{Interval, RealFn};
 use crate::symbolic::Expr;
-use gaussian::GaussTerm;
-use piecewise::OutPiece;
-use recognise::{Kind, Reject};
+use ball::Ball;
+use operand::{GaussTerm, Kind, Reject};
+use piecewise::{OutPiece, Purpose};
 
 /// A family of kernels closed under convolution, whose convolutions are computed exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,15 +135,25 @@ enum Repr {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedForm {
     expr: Expr,
+    stable: Expr,
     family: Family,
     repr: Repr,
-    max_degree: usize,
 }
 
 impl ClosedForm {
-    /// The result as an expression in `t`.
+    /// The result as an expression in `t`, in the family's own form (partial fractions,
+    /// $1 - e^{-(t + 1/2)}$): the form to read, print and differentiate. Evaluated in floating
+    /// point it can cancel next to breakpoints; evaluate through [`RealFn`] or
+    /// [`ClosedForm::eval_with_error`], or compile [`ClosedForm::stable_expr`].
     pub fn expr(&self) -> &Expr {
         &self.expr
+    }
+
+    /// The same function written for evaluation in floating point: where partial fractions
+    /// would cancel (an overlap short against the reciprocal difference of two rates), the
+    /// exponential is summed as a Taylor series of positive terms instead. Longer to read.
+    pub fn stable_expr(&self) -> &Expr {
+        &self.stable
     }
 
     /// The result as an expression in `t`, by value.
@@ -162,18 +174,64 @@ impl ClosedForm {
     /// magnitudes of the sums that made each one, which is large where partial fractions
     /// cancel), of Horner's rule, and of the exponential's argument.
     pub fn eval_with_error(&self, t: f64) -> (f64, f64) {
+        self.eval_ball(t).value_and_bound()
+    }
+
+    /// The value at `t` as a ball: the exact convolution of the operands as written lies
+    /// within its radius.
+    fn eval_ball(&self, t: f64) -> Ball {
         match &self.repr {
-            Repr::Gaussian(g) => {
-                let (v, s) = g.iter().fold((0.0, 0.0), |(v, s), term| {
-                    let (a, b) = term.eval(t);
-                    (v + a, s + b)
+            Repr::Gaussian(g) => g.iter().fold(Ball::ZERO, |acc, term| acc + term.eval(t)),
+            Repr::Pieces(p) => {
+                let v = p.iter().fold(Ball::ZERO, |acc, piece| acc + piece.eval(t));
+                // Where t lies within the uncertainty of a breakpoint, it may belong to either
+                // side: the bound covers every assignment (the result is continuous, so they
+                // differ little, but they are not the same numbers). Beyond the support's own
+                // uncertain ends, 0 is one of them.
+                let near = |b: &Ball| b.r > 0.0 && (b.m - ball::Dd::new(t)).hi.abs() <= b.r;
+                if !p.iter().any(|o| near(&o.lo) || near(&o.hi)) {
+                    return v;
+                }
+                let mut spread = 0.0f64;
+                for o in p.iter().filter(|o| o.may_contain(t)) {
+                    spread = spread.max((o.formula(t) - v).mag());
+                }
+                let outer = p.iter().any(|o| {
+                    (near(&o.lo) && !p.iter().any(|q| q.hi == o.lo))
+                        || (near(&o.hi) && !p.iter().any(|q| q.lo == o.hi))
                 });
-                (v, 64.0 * (self.max_degree + 1) as f64 * f64::EPSILON * s)
+                if outer {
+                    spread = spread.max(v.mag());
+                }
+                Ball::from_dd(v.m, v.r + spread)
             }
-            Repr::Pieces(p) => p.iter().fold((0.0, 0.0), |(v, s), piece| {
-                let (a, b) = piece.eval(t);
-                (v + a, s + b)
-            }),
+        }
+    }
+}
+
+impl ClosedForm {
+    /// The values at `t` with their rounding bounds; the points whose bound misses `params`
+    /// (relative to the value, or absolutely) are listed in [`ConvOutput::unmet`]. A value
+    /// that is zero to within its bound is accepted: its bound is all rounding.
+    pub fn values(&self, t: &[f64], params: QuadParams) -> ConvOutput {
+        let (values, error_estimates): (Vec<f64>, Vec<f64>) =
+            t.iter().map(|&ti| self.eval_with_error(ti)).unzip();
+        let unmet = (0..t.len())
+            .filter(|&i| {
+                !accepts(
+                    values[i],
+                    error_estimates[i],
+                    error_estimates[i],
+                    0.0,
+                    &params,
+                )
+            })
+            .collect();
+        ConvOutput {
+            values,
+            error_estimates,
+            evaluations: 0,
+            unmet,
         }
     }
 }
@@ -187,8 +245,8 @@ impl RealFn for ClosedForm {
         match &self.repr {
             Repr::Gaussian(g) if !g.is_empty() => Interval::real_line(),
             Repr::Pieces(p) if !p.is_empty() => {
-                let lo = p.iter().fold(f64::INFINITY, |m, o| m.min(o.lo));
-                let hi = p.iter().fold(f64::NEG_INFINITY, |m, o| m.max(o.hi));
+                let lo = p.iter().fold(f64::INFINITY, |m, o| m.min(o.lo.mid()));
+                let hi = p.iter().fold(f64::NEG_INFINITY, |m, o| m.max(o.hi.mid()));
                 Interval::new(lo, hi).unwrap_or(Interval::real_line())
             }
             // Identically zero: any tiny interval (as `Expr::support` does).
@@ -199,7 +257,7 @@ impl RealFn for ClosedForm {
     fn breakpoints(&self) -> Vec<f64> {
         let mut out: Vec<f64> = match &self.repr {
             Repr::Gaussian(_) => Vec::new(),
-            Repr::Pieces(p) => p.iter().flat_map(|o| [o.lo, o.hi]).collect(),
+            Repr::Pieces(p) => p.iter().flat_map(|o| [o.lo.mid(), o.hi.mid()]).collect(),
         };
         out.retain(|v| v.is_finite());
         out.sort_by(f64::total_cmp);
@@ -211,22 +269,12 @@ impl RealFn for ClosedForm {
 fn family_of(kind: &Kind) -> Option<Family> {
     match kind {
         Kind::Gaussian(_) => Some(Family::Gaussian),
-        Kind::Pieces(p) if p.iter().any(|x| x.rate != 0.0) => Some(Family::PiecewiseExponential),
+        Kind::Pieces(p) if p.iter().any(|x| x.rate.mid() != 0.0) => {
+            Some(Family::PiecewiseExponential)
+        }
         Kind::Pieces(_) => Some(Family::PiecewisePolynomial),
         Kind::Zero | Kind::Mixed => None,
     }
-}
-
-fn degree_of(repr: &Repr) -> usize {
-    match repr {
-        Repr::Gaussian(g) => g.iter().map(|x| x.poly.len()).max().unwrap_or(1),
-        Repr::Pieces(p) => p
-            .iter()
-            .flat_map(|o| o.terms.iter().map(|t| t.poly.len()))
-            .max()
-            .unwrap_or(1),
-    }
-    .saturating_sub(1)
 }
 
 /// The exact convolution $(h*x)(t) = \int h(t-\tau)\\, x(\tau)\\, d\tau$ of two expressions in
@@ -286,7 +334,8 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
                 }
                 _ => Family::PiecewiseExponential,
             };
-            let pieces = piecewise::convolve(a, b).map_err(|r| reason("h*x", r))?;
+            let pieces =
+                piecewise::convolve(a, b, Purpose::Evaluate).map_err(|r| reason("h*x", r))?;
             (Repr::Pieces(pieces), family)
         }
         (a, b) => {
@@ -305,14 +354,25 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
     if !finite {
         return Err(NoClosedForm::NonFinite { operand: "h*x" });
     }
-    let expr = match &repr {
+    // The printed form is the family's own: partial fractions throughout (the series that
+    // keeps evaluation accurate next to breakpoints is not shown).
+    let stable = match &repr {
         Repr::Gaussian(g) => gaussian::to_expr(g),
-        Repr::Pieces(p) => piecewise::to_expr(p),
+        Repr::Pieces(p) => piecewise::to_expr(p, Purpose::Evaluate),
+    };
+    let expr = match (&repr, &kh, &kx) {
+        (Repr::Gaussian(g), ..) => gaussian::to_expr(g),
+        (Repr::Pieces(_), Kind::Pieces(a), Kind::Pieces(b)) => {
+            let shown =
+                piecewise::convolve(a, b, Purpose::Display).map_err(|r| reason("h*x", r))?;
+            piecewise::to_expr(&shown, Purpose::Display)
+        }
+        (Repr::Pieces(p), ..) => piecewise::to_expr(p, Purpose::Display),
     };
     Ok(ClosedForm {
         expr,
+        stable,
         family,
-        max_degree: degree_of(&repr),
         repr,
     })
 }
@@ -320,24 +380,35 @@ pub fn convolve_symbolic(h: &Expr, x: &Expr) -> std::result::Result<ClosedForm, 
 /// Which way [`convolve_auto`] computed $h * x$.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConvPath {
-    /// Exactly, by [`convolve_symbolic`], in this family.
+    /// Exactly, by [`convolve_symbolic`], in this family, at every point.
     ClosedForm(Family),
-    /// By quadrature ([`convolve`]), because there was no closed form for this reason.
+    /// By quadrature ([`convolve`](crate::convolve)), because there was no closed form for this
+    /// reason.
     Quadrature(NoClosedForm),
+    /// By the closed form, except at the listed points, where its rounding bound missed the
+    /// tolerance and quadrature did better.
+    Mixed {
+        /// The closed form's family.
+        family: Family,
+        /// Indices of the points computed by quadrature.
+        quadrature: Vec<usize>,
+    },
 }
 
 impl ConvPath {
-    /// Whether the closed form was used.
+    /// Whether the closed form was used at every point.
     pub fn is_closed_form(&self) -> bool {
         matches!(self, ConvPath::ClosedForm(_))
     }
 }
 
-/// $(h*x)(t)$ at each point of `t`: exactly when [`convolve_symbolic`] finds a closed form,
-/// otherwise by quadrature with `params` — and which of the two it was.
+/// $(h*x)(t)$ at each point of `t`: exactly when [`convolve_symbolic`] finds a closed form and
+/// its rounding bound meets `params` there, otherwise by quadrature with `params` — and which
+/// of the two it was. Every value meets the tolerance, or the result is
+/// [`ContinuousError::NoConvergence`] (see [`convolve_auto_lenient`]).
 ///
 /// On the closed-form path the values come from [`ClosedForm::eval_with_error`], the error
-/// estimates are its rounding-level estimates, and `evaluations` is 0.
+/// estimates are its rounding bounds, and `evaluations` counts quadrature's only.
 ///
 /// ```
 /// # use flipshift_continuous::{ConvPath, Expr, Family, QuadParams, convolve_auto};
@@ -356,6 +427,18 @@ pub fn convolve_auto(
     t: &[f64],
     params: QuadParams,
 ) -> Result<(ConvOutput, ConvPath)> {
+    let (out, path) = convolve_auto_lenient(h, x, t, params)?;
+    Ok((out.require_converged()?, path))
+}
+
+/// [`convolve_auto`] at every point, also where neither way met the tolerance: those points are
+/// listed in [`ConvOutput::unmet`] with the better of the two values and its bound.
+pub fn convolve_auto_lenient(
+    h: &Expr,
+    x: &Expr,
+    t: &[f64],
+    params: QuadParams,
+) -> Result<(ConvOutput, ConvPath)> {
     if t.is_empty() {
         return Err(ContinuousError::Empty {
             what: "convolution grid".into(),
@@ -367,22 +450,46 @@ pub fn convolve_auto(
             value: *v,
         });
     }
-    match convolve_symbolic(h, x) {
-        Ok(cf) => {
-            let (values, error_estimates) = t.iter().map(|&ti| cf.eval_with_error(ti)).unzip();
-            Ok((
-                ConvOutput {
-                    values,
-                    error_estimates,
-                    evaluations: 0,
-                },
-                ConvPath::ClosedForm(cf.family()),
-            ))
-        }
+    let cf = match convolve_symbolic(h, x) {
+        Ok(cf) => cf,
         Err(why) => {
             let (hc, xc) = (h.compile()?, x.compile()?);
-            let out = convolve(&hc, &xc, t, params)?;
-            Ok((out, ConvPath::Quadrature(why)))
+            let out = convolve_lenient(&hc, &xc, t, params)?;
+            return Ok((out, ConvPath::Quadrature(why)));
+        }
+    };
+    let exact = cf.values(t, params);
+    let missed = exact.unmet;
+    let (mut values, mut error_estimates) = (exact.values, exact.error_estimates);
+    let mut out = ConvOutput::default();
+    let mut quadrature = Vec::new();
+    if !missed.is_empty() {
+        let (hc, xc) = (h.compile()?, x.compile()?);
+        let tq: Vec<f64> = missed.iter().map(|&i| t[i]).collect();
+        let q = convolve_lenient(&hc, &xc, &tq, params)?;
+        out.evaluations = q.evaluations;
+        for (k, &i) in missed.iter().enumerate() {
+            if q.error_estimates[k] < error_estimates[i] {
+                values[i] = q.values[k];
+                error_estimates[i] = q.error_estimates[k];
+                quadrature.push(i);
+                if q.unmet.contains(&k) {
+                    out.unmet.push(i);
+                }
+            } else {
+                out.unmet.push(i);
+            }
         }
     }
+    out.values = values;
+    out.error_estimates = error_estimates;
+    let path = if quadrature.is_empty() {
+        ConvPath::ClosedForm(cf.family())
+    } else {
+        ConvPath::Mixed {
+            family: cf.family(),
+            quadrature,
+        }
+    };
+    Ok((out, path))
 }

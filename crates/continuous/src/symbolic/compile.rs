@@ -2,7 +2,7 @@
 
 use super::ast::{Expr, Func, pow};
 use crate::error::{ContinuousError, Result};
-use crate::realfn::{Interval, RealFn};
+use crate::realfn::{Features, Interval, RealFn};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
@@ -23,9 +23,59 @@ enum Op {
     /// top = c / top
     RDivC(f64),
     Call(Func),
-    /// top = 0 unless lo ≤ t ≤ hi: a term outside its own support is 0, whatever its formula
-    /// gives there (exp(t)·step(−t) at t = 10⁴ is ∞·0 = NaN).
-    Clip(f64, f64),
+    /// Unless lo ≤ t ≤ hi, push 0 and skip the next `skip` ops: a term or a product outside
+    /// its own support is exactly 0, whatever its formula gives there (exp(t)·step(−t) at
+    /// t = 10⁴ is ∞·0 = NaN), and is not evaluated at all.
+    Guard {
+        lo: f64,
+        hi: f64,
+        skip: usize,
+    },
+}
+
+/// The rounding a constant carries: none for a short binary fraction (an integer, 0.375), half
+/// an ulp for anything else (a decimal such as 0.1 is not a double, and folded constants were
+/// rounded).
+fn const_error(c: f64) -> f64 {
+    if (c * 1024.0).fract() == 0.0 && c.abs() < 1e15 {
+        0.0
+    } else {
+        0.5 * f64::EPSILON * c.abs()
+    }
+}
+
+/// `d·e` with `0·∞` read as 0 (an exact operand has no error to amplify).
+#[inline]
+fn scaled(d: f64, e: f64) -> f64 {
+    if e == 0.0 { 0.0 } else { d * e }
+}
+
+/// The error of `f(a) = v` given the argument's error `e`: the derivative's magnitude times `e`,
+/// the function's own rounding, and a jump within reach of the argument's error.
+fn call_error(f: Func, a: f64, v: f64, e: f64) -> f64 {
+    use std::f64::consts::PI;
+    let ulps = |k: f64| k * f64::EPSILON * v.abs();
+    let jump = |at: f64, size: f64| if (a - at).abs() <= e { size } else { 0.0 };
+    match f {
+        Func::Exp => scaled(v.abs(), e) + ulps(1.0),
+        Func::Log => scaled(1.0 / a.abs(), e) + ulps(1.0),
+        Func::Sqrt => scaled(0.5 / v.abs(), e) + ulps(0.5),
+        Func::Abs => e,
+        Func::Sin => scaled(a.cos().abs(), e) + ulps(1.0),
+        Func::Cos => scaled(a.sin().abs(), e) + ulps(1.0),
+        Func::Tan => scaled(1.0 + v * v, e) + ulps(1.0),
+        Func::Tanh => scaled(1.0 - v * v, e) + ulps(1.0),
+        Func::Erf => scaled(2.0 / PI.sqrt() * (-a * a).exp(), e) + ulps(1.5),
+        Func::Step => jump(0.0, 1.0),
+        Func::Sign => jump(0.0, 2.0),
+        Func::Rect => jump(0.5, 1.0) + jump(-0.5, 1.0),
+        Func::Tri => scaled(if a.abs() < 1.0 { 1.0 } else { 0.0 }, e) + ulps(1.0),
+        Func::Sinc => scaled(crate::special::sinc_d1(a).abs(), e) + ulps(2.0),
+        Func::Gauss => scaled((a * v).abs(), e) + ulps(1.5),
+        Func::SincD1 => scaled(crate::special::sinc_d2(a).abs(), e) + ulps(4.0),
+        // The third derivative of sinc is at most π³/4 in magnitude.
+        Func::SincD2 => scaled(PI * PI * PI / 4.0, e) + ulps(8.0),
+    }
 }
 
 /// Deepest stack a compiled program may use; deeper trees fall back to the tree walk.
@@ -49,19 +99,43 @@ pub struct CompiledExpr {
     deep: bool,
     support: Interval,
     breakpoints: Vec<f64>,
+    features: Features,
 }
 
-/// `emit`, then zero the value outside the term's own support when that is not the whole line.
+/// `emit` behind a guard that skips the term and pushes 0 outside its own support, when that is
+/// not the whole line.
 fn emit_term(e: &Expr, out: &mut Vec<Op>) {
-    emit(e, out);
-    if let super::support::Range::Span(lo, hi) = super::support::support_range(e)
-        && (lo > f64::NEG_INFINITY || hi < f64::INFINITY)
+    let (lo, hi) = match super::support::support_range(e) {
+        super::support::Range::Span(lo, hi) => (lo, hi),
+        // Identically zero: never true, so the term is always skipped.
+        super::support::Range::Empty => (f64::INFINITY, f64::NEG_INFINITY),
+    };
+    if (lo == f64::NEG_INFINITY && hi == f64::INFINITY) || matches!(e, Expr::Num(_) | Expr::Var(_))
     {
-        out.push(Op::Clip(lo, hi));
+        emit_unguarded(e, out);
+        return;
+    }
+    let at = out.len();
+    out.push(Op::Guard { lo, hi, skip: 0 });
+    emit_unguarded(e, out);
+    let skip = out.len() - at - 1;
+    out[at] = Op::Guard { lo, hi, skip };
+}
+
+/// Products, quotients, powers and calls are guarded by their support (a product's is the
+/// intersection of its factors'); sums guard each term.
+fn emit(e: &Expr, out: &mut Vec<Op>) {
+    if matches!(
+        e,
+        Expr::Mul(..) | Expr::Div(..) | Expr::Pow(..) | Expr::Call(..) | Expr::Neg(..)
+    ) {
+        emit_term(e, out);
+    } else {
+        emit_unguarded(e, out);
     }
 }
 
-fn emit(e: &Expr, out: &mut Vec<Op>) {
+fn emit_unguarded(e: &Expr, out: &mut Vec<Op>) {
     match e {
         Expr::Num(v) => out.push(Op::Const(*v)),
         Expr::Const { value, .. } => out.push(Op::Const(*value)),
@@ -177,10 +251,12 @@ impl CompiledExpr {
         }
         let mut stack = [0.0f64; MAX_STACK];
         let mut sp = 0usize;
-        for op in &self.program {
+        let mut pc = 0usize;
+        let program = &self.program;
+        while pc < program.len() {
             // Stack discipline was checked at compile time: sp stays in 1..=MAX_STACK
             // for unary ops and ≥ 2 for binary ones.
-            match *op {
+            match program[pc] {
                 Op::Const(c) => {
                     stack[sp] = c;
                     sp += 1;
@@ -197,9 +273,11 @@ impl CompiledExpr {
                 Op::RSubC(c) => stack[sp - 1] = c - stack[sp - 1],
                 Op::RDivC(c) => stack[sp - 1] = c / stack[sp - 1],
                 Op::Call(f) => stack[sp - 1] = f.apply(stack[sp - 1]),
-                Op::Clip(lo, hi) => {
-                    if t < lo || t > hi {
-                        stack[sp - 1] = 0.0;
+                Op::Guard { lo, hi, skip } => {
+                    if !(lo <= t && t <= hi) {
+                        stack[sp] = 0.0;
+                        sp += 1;
+                        pc += skip;
                     }
                 }
                 Op::Add => {
@@ -223,8 +301,140 @@ impl CompiledExpr {
                     stack[sp - 1] = pow(stack[sp - 1], stack[sp]);
                 }
             }
+            pc += 1;
         }
         stack[0]
+    }
+
+    /// The raw formula's value at `t` and a first-order bound on its rounding error, with `t`
+    /// itself known to within `dt`: every operation adds its own rounding (half an ulp for
+    /// `+ − × ÷`, one or two ulps for the elementary functions) to the propagated errors of its
+    /// operands, each weighted by the magnitude of the partial derivative; a jump (`step`,
+    /// `rect`, `sgn`) within the argument's error of its argument adds the jump. Decimal
+    /// constants that are not short binary fractions are charged the half ulp of their
+    /// conversion.
+    pub fn eval_formula_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        if self.deep {
+            let v = self.expr.eval_at(t);
+            return (v, 64.0 * f64::EPSILON * v.abs());
+        }
+        const U: f64 = 0.5 * f64::EPSILON;
+        let mut val = [0.0f64; MAX_STACK];
+        let mut err = [0.0f64; MAX_STACK];
+        let mut sp = 0usize;
+        let mut pc = 0usize;
+        let program = &self.program;
+        while pc < program.len() {
+            match program[pc] {
+                Op::Const(c) => {
+                    val[sp] = c;
+                    err[sp] = const_error(c);
+                    sp += 1;
+                }
+                Op::Var => {
+                    val[sp] = t;
+                    err[sp] = dt;
+                    sp += 1;
+                }
+                Op::Neg => val[sp - 1] = -val[sp - 1],
+                Op::Square => {
+                    let a = val[sp - 1];
+                    val[sp - 1] = a * a;
+                    err[sp - 1] = scaled(2.0 * a.abs(), err[sp - 1]) + U * a * a;
+                }
+                Op::PowI(n) => {
+                    let a = val[sp - 1];
+                    let v = a.powi(n);
+                    let d = if a == 0.0 {
+                        if n == 1 { 1.0 } else { 0.0 }
+                    } else {
+                        (f64::from(n) * v / a).abs()
+                    };
+                    val[sp - 1] = v;
+                    err[sp - 1] =
+                        scaled(d, err[sp - 1]) + f64::from(n.unsigned_abs()) * U * v.abs();
+                }
+                Op::AddC(c) => {
+                    let v = val[sp - 1] + c;
+                    val[sp - 1] = v;
+                    err[sp - 1] += const_error(c) + U * v.abs();
+                }
+                Op::MulC(c) => {
+                    let a = val[sp - 1];
+                    let v = a * c;
+                    val[sp - 1] = v;
+                    err[sp - 1] =
+                        scaled(c.abs(), err[sp - 1]) + a.abs() * const_error(c) + U * v.abs();
+                }
+                Op::RSubC(c) => {
+                    let v = c - val[sp - 1];
+                    val[sp - 1] = v;
+                    err[sp - 1] += const_error(c) + U * v.abs();
+                }
+                Op::RDivC(c) => {
+                    let a = val[sp - 1];
+                    let v = c / a;
+                    val[sp - 1] = v;
+                    err[sp - 1] = scaled((v / a).abs(), err[sp - 1])
+                        + (const_error(c) / a).abs()
+                        + U * v.abs();
+                }
+                Op::Call(f) => {
+                    let a = val[sp - 1];
+                    let v = f.apply(a);
+                    val[sp - 1] = v;
+                    err[sp - 1] = call_error(f, a, v, err[sp - 1]);
+                }
+                Op::Guard { lo, hi, skip } => {
+                    // Outside by more than t's own uncertainty: exactly 0. Within it, the term
+                    // is evaluated, and its jumps charge what they may be off by.
+                    if !(lo - dt <= t && t <= hi + dt) {
+                        val[sp] = 0.0;
+                        err[sp] = 0.0;
+                        sp += 1;
+                        pc += skip;
+                    }
+                }
+                Op::Add | Op::Sub => {
+                    sp -= 1;
+                    let v = if matches!(program[pc], Op::Add) {
+                        val[sp - 1] + val[sp]
+                    } else {
+                        val[sp - 1] - val[sp]
+                    };
+                    val[sp - 1] = v;
+                    err[sp - 1] += err[sp] + U * v.abs();
+                }
+                Op::Mul => {
+                    sp -= 1;
+                    let (a, b) = (val[sp - 1], val[sp]);
+                    let v = a * b;
+                    val[sp - 1] = v;
+                    err[sp - 1] =
+                        scaled(b.abs(), err[sp - 1]) + scaled(a.abs(), err[sp]) + U * v.abs();
+                }
+                Op::Div => {
+                    sp -= 1;
+                    let (a, b) = (val[sp - 1], val[sp]);
+                    let v = a / b;
+                    val[sp - 1] = v;
+                    err[sp - 1] = (err[sp - 1] + scaled(v.abs(), err[sp])) / b.abs() + U * v.abs();
+                }
+                Op::Pow => {
+                    sp -= 1;
+                    let (a, b) = (val[sp - 1], val[sp]);
+                    let v = pow(a, b);
+                    let da = if a == 0.0 { 0.0 } else { (b * v / a).abs() };
+                    let db = if a > 0.0 { (v * a.ln()).abs() } else { 0.0 };
+                    val[sp - 1] = v;
+                    err[sp - 1] = scaled(da, err[sp - 1])
+                        + scaled(db, err[sp])
+                        + 2.0 * f64::EPSILON * v.abs();
+                }
+            }
+            pc += 1;
+        }
+        (val[0], err[0])
     }
 }
 
@@ -242,6 +452,24 @@ impl RealFn for CompiledExpr {
     }
     fn breakpoints(&self) -> Vec<f64> {
         self.breakpoints.clone()
+    }
+    fn eval_with_error(&self, t: f64, dt: f64) -> (f64, f64) {
+        if t < self.support.a() - dt || t > self.support.b() + dt {
+            (0.0, 0.0)
+        } else {
+            self.eval_formula_with_error(t, dt)
+        }
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let (a, b) = (lo.max(self.support.a()), hi.min(self.support.b()));
+        if a > b {
+            return Some(0.0);
+        }
+        let (x, y) = super::shape::range(&self.expr, (a, b));
+        Some(x.abs().max(y.abs()))
+    }
+    fn features(&self) -> Features {
+        self.features.clone()
     }
 }
 
@@ -261,6 +489,7 @@ impl Expr {
         emit(&expr, &mut program);
         let deep = max_depth(&program) >= MAX_STACK;
         Ok(CompiledExpr {
+            features: super::shape::features(&expr),
             support: Expr::support(self),
             breakpoints: Expr::breakpoints(self),
             expr,

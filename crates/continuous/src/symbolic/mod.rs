@@ -6,6 +6,7 @@ mod compile;
 mod diff;
 mod parse;
 mod print;
+mod shape;
 mod simplify;
 mod support;
 

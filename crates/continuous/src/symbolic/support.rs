@@ -195,7 +195,7 @@ fn collect_breakpoints(e: &Expr, out: &mut Vec<f64>) {
 }
 
 /// `e` as $a t^2 + b t + c$ (with $a \ne 0$) when it is such a quadratic.
-fn quadratic(e: &Expr) -> Option<(f64, f64, f64)> {
+pub(crate) fn quadratic(e: &Expr) -> Option<(f64, f64, f64)> {
     fn q(e: &Expr) -> Option<(f64, f64, f64)> {
         if let Some((a, b)) = affine(e) {
             return Some((0.0, a, b));

@@ -433,6 +433,7 @@ impl Functional {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
+            unmet: Vec::new(),
         };
         if let Some(exact) = self.data_gradient_closed_form(x) {
             for (k, &si) in s.iter().enumerate() {
@@ -491,6 +492,7 @@ impl Functional {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
+            unmet: Vec::new(),
         };
         if let Some(d) = &self.data {
             let z = Blurred::new(&d.hc, &xc, self.inner, convolve_symbolic(&d.h, x).ok());
@@ -645,6 +647,7 @@ impl HessianKernel {
                     values,
                     error_estimates,
                     evaluations: 0,
+                    unmet: Vec::new(),
                 })
             }
             None => crate::convolution::convolve(&self.rh, &self.h, t, self.params),
