@@ -241,7 +241,7 @@ impl Expr {
                 let p = x * y;
                 // ∞·0 where the zero is a factor outside its own support (e^{10⁴}·step(−10⁴)):
                 // the product is zero there, whatever the other factor gives.
-                if p.is_nan() && (x == 0.0 || y == 0.0) {
+                if p.is_nan() && ((x == 0.0 && y.is_infinite()) || (y == 0.0 && x.is_infinite())) {
                     let zero = if x == 0.0 { a } else { b };
                     if let Some(t) = lookup("t")
                         && !zero.support_contains(t)
