@@ -35,7 +35,23 @@ fn every_bound_holds_against_the_high_precision_reference() {
     let path = std::env::var("FLIPSHIFT_REFERENCE")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| data_dir().join("convolutions.json"));
-    let cases = conv_cases(&path).unwrap();
+    check(&path, false);
+}
+
+/// The cases of the 10,000-case run (ACCURACY.md) whose bound or tolerance did not hold:
+/// bounds below the error, `0 ± 0` for narrow overlaps, tiny overlaps rejected as singular,
+/// and values accepted as met with bounds far looser than the tolerance. Each must hold its
+/// bound and, where it says the tolerance was met, the tolerance.
+#[test]
+#[ignore = "known failures of the bounds, listed in ACCURACY.md; run with --ignored"]
+fn the_cases_that_broke_the_contract_hold_it() {
+    check(&data_dir().join("convolutions_regressions.json"), true);
+}
+
+/// Every case of `path` against its reference; with `strict`, also no value reported as met
+/// beyond its tolerance.
+fn check(path: &std::path::Path, strict: bool) {
+    let cases = conv_cases(path).unwrap();
     assert!(!cases.is_empty());
     let mut tally = Tally::default();
     let mut failures = Vec::new();
@@ -131,7 +147,12 @@ fn every_bound_holds_against_the_high_precision_reference() {
         }
         match (met, err <= bound) {
             (true, true) if within_tol => tally.right += 1,
-            (true, true) => tally.within_bound_beyond_tol += 1,
+            (true, true) => {
+                tally.within_bound_beyond_tol += 1;
+                if strict {
+                    failures.push(describe());
+                }
+            }
             (true, false) => {
                 tally.silently_wrong += 1;
                 failures.push(describe());
@@ -164,7 +185,10 @@ fn every_bound_holds_against_the_high_precision_reference() {
         println!("{f}");
     }
     assert!(
-        tally.silently_wrong == 0 && tally.refused_below_error == 0 && tally.errors == 0,
+        tally.silently_wrong == 0
+            && tally.refused_below_error == 0
+            && tally.errors == 0
+            && (!strict || tally.within_bound_beyond_tol == 0),
         "{tally:?}; first failures:\n{}",
         failures
             .iter()
