@@ -92,7 +92,7 @@ def row(label, rs):
 
 
 def table(title, groups):
-    head = ["", "cases"] + SHORT + ["refused", "worst err/bound", "median err/bound"]
+    head = ["", "cases"] + SHORT + ["share refused", "worst err/bound", "median err/bound"]
     lines = ["**%s**" % title, "", "| " + " | ".join(head) + " |",
              "|" + "---|" * len(head)]
     for label, rs in groups:
@@ -120,7 +120,7 @@ def main():
            "", table("All cases", [("all", rows)]), ""]
     by_path = defaultdict(list)
     for r in rows:
-        by_path[r["path"]].append(r)
+        by_path[r["path"] if r["path"] != "-" else "none (an error)"].append(r)
     out += [table("By the path auto took", sorted(by_path.items())), ""]
     by_pair = defaultdict(list)
     for r in rows:
