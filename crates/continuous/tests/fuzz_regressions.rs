@@ -133,3 +133,114 @@ fn simplify_keeps_terms_whose_constants_underflow() {
         );
     }
 }
+
+/// Found by `simplify`: simplification sums the constants of a sum in another order than the
+/// one written, and compilation folds the result once more, charging only the last constant's
+/// half ulp: `(-1e-10 - (step(pi) - 1))*t` becomes `(0.9999999999 - step(pi))*t` and then a
+/// single coefficient −1.000000082740371e-10, with a bound of 2.2e-26 at t = 1 for an error of
+/// 8.3e-18 (the expression as written is exactly −1e-10 there; its tree evaluation gives
+/// that). The simplified form agrees with the original within the sum's condition
+/// (Σ|terms|·ε), which is what the fuzz target checks; the bound is what is wrong.
+#[test]
+#[ignore = "pending: compile.rs/simplify.rs bounds of folded constants"]
+fn compiled_bounds_count_the_rounding_of_folded_constants() {
+    let e = parse("(-1e-10 - (step(pi) - 1))*t");
+    assert_eq!(e.eval_at(1.0), -1e-10);
+    let (v, b) = e.compile().unwrap().eval_formula_with_error(1.0, 0.0);
+    assert!((v + 1e-10).abs() <= b, "{v:e} ± {b:e}, want -1e-10");
+}
+
+/// Found by `closed_form`: at a relative tolerance of 1e-10, quadrature of a product of narrow
+/// Gaussians (standard deviations 1e-3 to 1e-2) reports the tolerance met with a bound up to
+/// 14 times below its error; the closed forms are right (checked against mpmath at 40
+/// digits). At the default 1e-12 the bounds hold.
+#[test]
+#[ignore = "pending: quadrature's truncation estimate on narrow Gaussians"]
+fn quadrature_bounds_hold_for_narrow_gaussians() {
+    use flipshift_continuous::{QuadParams, convolve_lenient};
+    let x = parse("exp(-t^2/(2*1e-3^2))").compile().unwrap();
+    for (h, t, exact) in [
+        (
+            "exp(-t^2/(2*1.99e-3^2))",
+            -0.004485,
+            2.948_338_347_140_033e-4,
+        ),
+        (
+            "exp(-(t + 4.29442e-3)^2/(2*1.44e-3^2)) + exp(-t^2/(2*1e-3^2))",
+            -0.00795442,
+            2.329_385_597_487_057_2e-4,
+        ),
+    ] {
+        let h = parse(h).compile().unwrap();
+        let params = QuadParams {
+            rel_tol: 1e-10,
+            ..QuadParams::default()
+        };
+        let q = convolve_lenient(&h, &x, &[t], params).unwrap();
+        let (v, b) = (q.values[0], q.error_estimates[0]);
+        assert!((v - exact).abs() <= b, "{v:e} ± {b:e}, exact {exact:e}");
+    }
+}
+
+/// Found by the proptest run of the same property: the supports of `tri((t - 129.0283203125)/0.0185)`
+/// and `step(t + 1)`, placed for t = 128.0098203125, overlap on an interval 1.1e-14 long (the
+/// decimals read as doubles: 0.0185 is a little less than 0.0185), where quadrature, computing
+/// the supports' ends with rounding, finds them disjoint and answers 0 ± 0. The exact value,
+/// L²/(2w) with L = t − c + w + 1 in exact rationals of the doubles, is 3.354280597319836e-27,
+/// which the closed form gets.
+#[test]
+#[ignore = "pending: quadrature takes supports that meet within their rounding for disjoint"]
+fn quadrature_sees_supports_that_meet_within_their_rounding() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let (h, x, t) = (
+        parse("tri((t - 129.0283203125)/0.0185)"),
+        parse("step(t + 1)"),
+        128.0098203125,
+    );
+    let exact = 3.354280597319836e-27;
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    assert!((cv - exact).abs() <= cb, "closed form {cv:e} ± {cb:e}");
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!(
+        (v - exact).abs() <= b,
+        "quadrature {v:e} ± {b:e}, exact {exact:e}"
+    );
+}
+
+/// Found by the proptest run of `closed_form`'s property: far from the origin the rounding of
+/// a window's ends is not all in quadrature's bound. `tri(t/0.0149)` against
+/// `rect(((t - 144.1650390625)/0.0294418)/2)` at t = 144.1799390625 comes out as
+/// 1.4895694387919885e-2 ± 9.7e-17; the exact value (the window's ends and the triangle's
+/// area in exact rationals of the doubles) is 1.4895694387919187e-2, 7.2 times the bound away,
+/// about |tri|·ulp(144) — a window end placed an ulp off. The closed form is right.
+#[test]
+#[ignore = "pending: quadrature's bound for the placement of far window ends"]
+fn quadrature_bounds_count_where_far_window_ends_are() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let (h, x) = (
+        parse("tri(t/0.0149)"),
+        parse("rect(((t - 144.1650390625)/0.0294418)/2)"),
+    );
+    let (t, exact) = (144.1799390625, 1.4895694387919187e-2);
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    assert!((cv - exact).abs() <= cb, "closed form {cv:e} ± {cb:e}");
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!(
+        (v - exact).abs() <= b,
+        "quadrature {v:e} ± {b:e}, exact {exact:e}"
+    );
+}
