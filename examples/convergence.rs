@@ -68,14 +68,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|q| (q.quantity.name().to_string(), q.errors.clone(), q.order))
         .collect();
     let out = flipshift::figures::example_dir()?;
-    for p in flipshift::figures::both(&out, "convergence", |p| {
-        flipshift::plot::convergence(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "convergence",
+        &flipshift::plot::convergence(
             "tri(t) * exp(−t²), point samples: discrete against continuous",
             &r.deltas,
             &quantities,
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     println!(

@@ -94,15 +94,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if (order - 2.0).abs() > 0.3 {
         return Err(format!("expected second order, got {order:.2}").into());
     }
-    for p in flipshift::figures::both(&out, "euler_lagrange", |p| {
-        flipshift::plot::lines(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "euler_lagrange",
+        &flipshift::plot::lines(
             "Catenary x√(1 + x′²) along x = 2 + sin t: Euler–Lagrange, continuous and discrete",
             "t",
             "∂L/∂x − d/dt ∂L/∂x′",
             &series,
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     Ok(())

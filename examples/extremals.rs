@@ -84,15 +84,16 @@ fn both_ways(
             Style::Markers,
         ));
     }
-    for f in flipshift::figures::both(out, stem, |p| {
-        flipshift::plot::lines(
-            p,
+    for f in flipshift::figures::both(
+        out,
+        stem,
+        &flipshift::plot::lines(
             &format!("{name}: the direct solutions close in on the spectral extremal"),
             "t",
             "x(t)",
             &series,
-        )
-    })? {
+        )?,
+    )? {
         println!("   figure: {}", f.display());
     }
     Ok(levels.errors)
@@ -137,17 +138,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let deltas: Vec<f64> = (0..e1.len()).map(|k| 2.0 / f64::from(4u32 << k)).collect();
     let order = |e: &[f64]| flipshift::discrete::fit_order(&deltas, e, 0.0);
-    for f in flipshift::figures::both(&out, "extremal_orders", |p| {
-        flipshift::plot::convergence(
-            p,
+    for f in flipshift::figures::both(
+        &out,
+        "extremal_orders",
+        &flipshift::plot::convergence(
             "The direct method against the spectral extremal",
             &deltas,
             &[
                 ("catenary".to_string(), e1.clone(), order(&e1)),
                 ("Dido".to_string(), e2.clone(), order(&e2)),
             ],
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", f.display());
     }
     Ok(())

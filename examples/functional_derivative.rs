@@ -61,17 +61,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let curve: Vec<f64> = fine.iter().map(|&t| h.eval(t0 - t)).collect();
     let out = flipshift::figures::example_dir()?;
-    for p in flipshift::figures::both(&out, "functional_derivative", |p| {
-        flipshift::plot::jacobian(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "functional_derivative",
+        &flipshift::plot::jacobian(
             "The Jacobian H of z = h*x: row k is h(t_k − τ_j)",
             &rows,
             k,
             &gx.points(),
             &fine,
             &curve,
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     Ok(())

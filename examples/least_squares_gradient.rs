@@ -86,15 +86,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
     let out = flipshift::figures::example_dir()?;
-    for p in flipshift::figures::both(&out, "least_squares_gradient", |p| {
-        flipshift::plot::lines(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "least_squares_gradient",
+        &flipshift::plot::lines(
             "Least-squares gradient of tri(t − 0.3): continuous against discrete",
             "s",
             "δJ/δx(s)",
             &series,
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     Ok(())

@@ -45,17 +45,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rv: Vec<f64> = tau.iter().map(|&t| h.clone().reversed().eval(t)).collect();
     let sv: Vec<f64> = tau.iter().map(|&t| flipped.eval(t)).collect();
     let out = flipshift::figures::example_dir()?;
-    for p in flipshift::figures::both(&out, "shift_and_reverse", |p| {
-        flipshift::plot::flip_shift(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "shift_and_reverse",
+        &flipshift::plot::flip_shift(
             &tau,
             &hv,
             &rv,
             &sv,
             t0,
             "Flip, then shift: δz(t₀)/δx(τ) = h(t₀ − τ)",
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     let s = flipped.support();

@@ -68,15 +68,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         series.push(flipshift::plot::Series::new(*name, idx, vals, style));
     }
     let out = flipshift::figures::example_dir()?;
-    for p in flipshift::figures::both(&out, "toeplitz_vs_fft", |p| {
-        flipshift::plot::lines(
-            p,
+    for p in flipshift::figures::both(
+        &out,
+        "toeplitz_vs_fft",
+        &flipshift::plot::lines(
             "z = h*x three ways: dense Toeplitz, direct sum, FFT",
             "output index k",
             "z_k",
             &series,
-        )
-    })? {
+        )?,
+    )? {
         println!("figure: {}", p.display());
     }
     Ok(())

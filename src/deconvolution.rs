@@ -216,7 +216,13 @@ pub fn deconvolution(
     let zg = base
         .z_grid()
         .ok_or(DiscreteError::Empty { what: "kernel" })?;
-    let clean = cconvolve(&h_fn, &truth_fn, &zg.points(), QuadParams::default())?.values;
+    // Noise is added next: values far below the signal's scale need no relative accuracy.
+    let scale = truth.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let params = QuadParams {
+        abs_tol: 1e-14 * scale,
+        ..QuadParams::default()
+    };
+    let clean = cconvolve(&h_fn, &truth_fn, &zg.points(), params)?.values;
     let mut rng = rand::rngs::StdRng::seed_from_u64(setup.seed);
     let normal = Normal::new(0.0, setup.noise).map_err(|e| DiscreteError::InvalidParameter {
         what: "noise",

@@ -1,7 +1,7 @@
 //! Figures drawn from the libraries' reports (the plot crate itself takes plain data).
 
 use crate::DeconvReport;
-use flipshift_plot::{PlotError, Series, Style};
+use flipshift_plot::{Figure, PlotError, Series, Style};
 use std::path::{Path, PathBuf};
 
 /// Figure 6 of the teaching set, `deconvolution.svg` and `deconvolution.png` in `dir`: the truth,
@@ -31,27 +31,25 @@ pub fn deconvolution(dir: &Path, report: &DeconvReport) -> Result<Vec<PathBuf>, 
         let above: Vec<f64> = r.report.costs.iter().map(|c| c - r.report.cost).collect();
         costs.push(Series::new(label, it, above, Style::Line));
     }
-    both(dir, "deconvolution", |p| {
-        flipshift_plot::deconvolution(
-            p,
+    both(
+        dir,
+        "deconvolution",
+        &flipshift_plot::deconvolution(
             "Deconvolution: Tikhonov against smoothed total variation",
             &signals,
             &costs,
-        )
-    })
+        )?,
+    )
 }
 
-/// Draw one figure twice, as `dir/STEM.svg` and `dir/STEM.png`; returns both paths.
-pub fn both(
-    dir: &Path,
-    stem: &str,
-    draw: impl Fn(&Path) -> Result<(), PlotError>,
-) -> Result<Vec<PathBuf>, PlotError> {
+/// Save one figure twice, as `dir/STEM.svg` and `dir/STEM.png` (anti-aliased); returns both
+/// paths.
+pub fn both(dir: &Path, stem: &str, figure: &Figure) -> Result<Vec<PathBuf>, PlotError> {
     ["svg", "png"]
         .iter()
         .map(|ext| {
             let p = dir.join(format!("{stem}.{ext}"));
-            draw(&p).map(|()| p)
+            figure.save(&p).map(|()| p)
         })
         .collect()
 }

@@ -6,10 +6,32 @@ use flipshift_continuous::{Expr, ParseOptions};
 use std::io::Read;
 use std::path::Path;
 
+thread_local! {
+    /// Set while the lab's API runs a command: vectors come inline, never from files.
+    static INLINE_VECTORS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with vectors given inline — `1,2,3`, numbers separated by commas — instead of read
+/// from files or standard input: the lab's API, which must not read the server's files.
+pub fn with_inline_vectors<R>(f: impl FnOnce() -> R) -> R {
+    INLINE_VECTORS.with(|c| c.set(true));
+    let r = f();
+    INLINE_VECTORS.with(|c| c.set(false));
+    r
+}
+
 /// Read a vector for `option` from a path (`.npy`, `.json`, `.csv`, `.txt`) or `-` (a JSON array
-/// on standard input). The result is non-empty and finite.
+/// on standard input) — or, under [`with_inline_vectors`], from the text itself (`1,2,3`). The
+/// result is non-empty and finite.
 pub fn read_vector(option: &str, spec: &str) -> Result<Vec<f64>, CliError> {
-    let values = if spec == "-" {
+    let values = if INLINE_VECTORS.with(std::cell::Cell::get) {
+        parse_delimited(spec).map_err(|r| {
+            CliError::arg(
+                option,
+                format!("{r}; give the vector inline, numbers separated by commas (1,2,3)"),
+            )
+        })?
+    } else if spec == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)

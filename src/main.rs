@@ -1,6 +1,7 @@
 //! The `flipshift` command line: a thin layer that parses arguments, calls the libraries and
 //! prints. See `docs/cli.md` for the contract.
 
+mod assets;
 mod cmd;
 mod error;
 mod input;
@@ -161,6 +162,10 @@ enum Command {
     },
     /// The whole story of the question, printed and drawn.
     Demo(cmd::demo::DemoArgs),
+    /// The convolution lab: a local web page where t0 slides the reversed kernel across the
+    /// signal, served with a JSON API that answers as the commands do (loopback only by
+    /// default).
+    Lab(cmd::lab::LabArgs),
 }
 
 impl Command {
@@ -183,6 +188,7 @@ impl Command {
             Command::Deconvolve { .. } => "deconvolve",
             Command::Extremal { .. } => "extremal",
             Command::Demo(_) => "demo",
+            Command::Lab(_) => "lab",
         }
     }
 }
@@ -214,6 +220,7 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Deconvolve { args, npy } => (cmd::variational::deconvolve(args, cli.format), npy),
         Command::Extremal { args, npy } => (cmd::extremal::extremal(args), npy),
         Command::Demo(a) => return cmd::demo::demo(a, cli.format),
+        Command::Lab(a) => return cmd::lab::lab(a),
     };
     let mut out = out?;
     if let (Some(path), Some((shape, data))) = (&npy.out, out.npy()) {
@@ -224,19 +231,49 @@ fn run(cli: &Cli) -> Result<Output, CliError> {
     Ok(out)
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// What one invocation of the command line produced: the exit status, what goes to standard
+/// output (formatted as `--format` asked), the JSON object where there is one (also on exit 1,
+/// with its `"error"` field), and the error message (without the `error: ` prefix).
+///
+/// The CLI prints it; `lab`'s API answers with it. One function makes both, so the API returns
+/// exactly what `flipshift COMMAND --format json` prints.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// 0 success, 1 a tolerance not met (best values printed), 2 bad input.
+    pub status: u8,
+    /// What is printed, without the final newline (empty when nothing is): on standard output,
+    /// except for the help shown when no command is given (status 2, no error message), which
+    /// goes to standard error.
+    pub printed: String,
+    /// The JSON object, when the command got far enough to have one.
+    pub json: Option<serde_json::Value>,
+    /// The one-line message for standard error.
+    pub error: Option<String>,
+}
+
+/// Parse `args` (the program name first, as in `std::env::args`) and run the command.
+pub fn execute<I, T>(args: I) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
                 || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             {
-                let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                    ExitCode::from(2)
+                let status = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    2
                 } else {
-                    ExitCode::SUCCESS
+                    0
+                };
+                return Outcome {
+                    status,
+                    printed: e.render().to_string().trim_end().to_string(),
+                    json: None,
+                    error: None,
                 };
             }
             // The contract: one line on standard error that begins with `error:`.
@@ -251,67 +288,86 @@ fn main() -> ExitCode {
                 msg.push(' ');
                 msg.push_str(l.trim());
             }
-            eprintln!("{msg}");
-            return ExitCode::from(2);
+            let msg = msg.strip_prefix("error: ").unwrap_or(&msg).to_string();
+            return Outcome {
+                status: 2,
+                printed: String::new(),
+                json: None,
+                error: Some(msg),
+            };
         }
     };
     match run(&cli) {
         Ok(out) => {
-            let mut stdout = std::io::stdout().lock();
-            let text = match cli.format {
-                Format::Json => out.to_json(),
+            let json = out.json();
+            let printed = match cli.format {
+                Format::Json => json.to_string(),
                 Format::Text => out.render_text().trim_end().to_string(),
             };
-            // A closed pipe (e.g. `| head`) is not an error worth a panic.
-            let _ = writeln!(stdout, "{text}");
-            ExitCode::SUCCESS
+            Outcome {
+                status: 0,
+                printed,
+                json: Some(json),
+                error: None,
+            }
         }
         Err(e) => {
             let msg = e.to_string().replace('\n', " ");
             // Exit 1 (a tolerance not met) still prints the result as far as it got: the whole
             // JSON object with an "error" field, or the text with the best values.
-            match (&e, cli.format) {
-                (CliError::Unmet { output, .. }, Format::Json) => {
-                    println!(
-                        "{}",
-                        output.as_ref().clone().field("error", json!(msg)).to_json()
-                    );
-                }
-                (CliError::Unmet { output, .. }, Format::Text) => {
-                    println!("{}", output.render_text().trim_end());
-                }
-                (
-                    CliError::Continuous {
-                        source:
-                            flipshift_continuous::ContinuousError::NoConvergence {
-                                estimate,
-                                error_estimate,
-                                ..
-                            },
-                        ..
-                    },
-                    format,
-                ) => {
-                    if format == Format::Json {
-                        let obj = json!({
-                            "command": cli.command.name(),
-                            "values": [finite_or_null(*estimate)],
-                            "error_estimate": finite_or_null(*error_estimate),
-                            "error": msg,
-                        });
-                        println!("{obj}");
-                    } else {
-                        println!(
-                            "{} ± {}",
-                            output::fmt_num(*estimate),
-                            output::fmt_num(*error_estimate)
-                        );
-                    }
-                }
-                _ => {}
+            let (json, text) = match &e {
+                CliError::Unmet { output, .. } => (
+                    Some(output.as_ref().clone().field("error", json!(msg)).json()),
+                    output.render_text().trim_end().to_string(),
+                ),
+                CliError::Continuous {
+                    source:
+                        flipshift_continuous::ContinuousError::NoConvergence {
+                            estimate,
+                            error_estimate,
+                            ..
+                        },
+                    ..
+                } => (
+                    Some(json!({
+                        "command": cli.command.name(),
+                        "values": [finite_or_null(*estimate)],
+                        "error_estimate": finite_or_null(*error_estimate),
+                        "error": msg,
+                    })),
+                    format!(
+                        "{} ± {}",
+                        output::fmt_num(*estimate),
+                        output::fmt_num(*error_estimate)
+                    ),
+                ),
+                _ => (None, String::new()),
+            };
+            let printed = match (&json, cli.format) {
+                (Some(j), Format::Json) => j.to_string(),
+                (Some(_), Format::Text) => text,
+                (None, _) => String::new(),
+            };
+            Outcome {
+                status: u8::try_from(e.exit_code()).unwrap_or(2),
+                printed,
+                json,
+                error: Some(msg),
             }
-            eprintln!("error: {msg}");
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
     }
+}
+
+fn main() -> ExitCode {
+    let outcome = execute(std::env::args_os());
+    if outcome.status != 0 && outcome.error.is_none() {
+        eprintln!("{}", outcome.printed);
+    } else if !outcome.printed.is_empty() {
+        // A closed pipe (e.g. `| head`) is not an error worth a panic.
+        let _ = writeln!(std::io::stdout().lock(), "{}", outcome.printed);
+    }
+    if let Some(msg) = &outcome.error {
+        eprintln!("error: {msg}");
+    }
+    ExitCode::from(outcome.status)
 }

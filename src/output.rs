@@ -124,7 +124,7 @@ impl Output {
     }
 
     /// The JSON object.
-    pub fn to_json(&self) -> String {
+    pub fn json(&self) -> Value {
         let mut json = self.json.clone();
         if let Some((shape, data)) = &self.npy {
             match (&self.summary, self.stats()) {
@@ -146,7 +146,7 @@ impl Output {
                 }
             }
         }
-        Value::Object(json).to_string()
+        Value::Object(json)
     }
 
     /// The text for people, with the values' table or, after [`Output::summarise`], their

@@ -1161,3 +1161,41 @@ fn tmp_json(text: &str) -> String {
     let name = format!("v{}.json", N.fetch_add(1, Ordering::Relaxed));
     tmp(&name, text.as_bytes()).to_str().unwrap().to_string()
 }
+
+#[test]
+fn derivative_with_a_signal_gives_z_t0_and_a_passing_gateaux_check() {
+    let h = "exp(-t)*step(t)";
+    let d = json_ok(&[
+        "derivative",
+        "--h",
+        h,
+        "--t0",
+        "1",
+        "--tau",
+        "-2:1:4",
+        "--x",
+        "exp(-t^2)",
+        "--gateaux",
+    ]);
+    // z(1) = ∫_{−∞}^{1} e^{−(1−τ)} e^{−τ²} dτ = (√π/2)·e^{−3/4}·(1 + erf(1/2)), the closed form
+    // of the Gaussian against a one-sided exponential.
+    let erf_half = 0.520_499_877_813_046_5;
+    let exact = std::f64::consts::PI.sqrt() / 2.0 * (-0.75f64).exp() * (1.0 + erf_half);
+    let z = d["z_t0"].as_f64().unwrap();
+    let est = d["z_t0_error_estimate"].as_f64().unwrap();
+    assert!(
+        (z - exact).abs() <= est.max(1e-14),
+        "z(1) = {z} ± {est}, exact {exact}"
+    );
+    let g = &d["gateaux"];
+    // z(t0) is linear in x: the Richardson difference quotient is exact up to quadrature
+    // rounding, so the two sides agree to ~1e-12 relative.
+    assert!(g["rel_discrepancy"].as_f64().unwrap() < 1e-10, "{g}");
+    assert_eq!(g["bump"].as_array().unwrap().len(), 2);
+    // --gateaux needs --x.
+    assert_bad_input(
+        &["derivative", "--h", h, "--t0", "1", "--gateaux"],
+        None,
+        "--x",
+    );
+}

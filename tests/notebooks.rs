@@ -6,24 +6,23 @@
 //! relative `path` is taken from the notebook's directory, as evcxr does), other `:` commands
 //! are dropped, `use` lines and cells of items (`fn`, `struct`, `impl`, ...) go to module
 //! level, and every other cell goes, in order, into one `main` — so variables flow from cell to
-//! cell as in the kernel. Cells must end with a statement: no trailing expression, and no
-//! trailing loop or block (evcxr would show its `()`).
+//! cell as in the kernel. A cell ends with a statement, or with a figure: evcxr shows a trailing
+//! value through its `evcxr_display` method, and so does the program (`(EXPR).evcxr_display();`
+//! — a trailing value without one does not compile). No trailing loop or block (evcxr would
+//! show its `()`).
 //!
 //! The programs are the binaries of one package under `target/notebooks-check/` (the union of
 //! the notebooks' dependencies, so each is built once), with its own target directory: the
-//! outer `cargo test` holds the lock on the workspace's. With
-//! `FLIPSHIFT_NOTEBOOK_OUTPUTS=DIR` each program's standard output, with a marker line after
-//! every cell, is saved as `DIR/NAME.out`: `notebooks/tools/fill_outputs.py` turns those into
-//! the notebooks' committed outputs.
+//! outer `cargo test` holds the lock on the workspace's.
+//!
+//! This checks that the notebooks compile and run; their stored outputs come from the real
+//! evcxr kernel (`notebooks/tools/run_real.sh`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The line printed after each code cell's output when outputs are recorded.
-const CELL_END: &str = "\u{1}FLIPSHIFT-CELL-END";
 
 /// One code cell.
 struct Cell {
@@ -96,13 +95,56 @@ fn is_item_cell(code: &str) -> bool {
     })
 }
 
+/// Where the cell's trailing expression starts (after the last `;` or `}` outside brackets,
+/// strings and comments), if it has one.
+fn trailing_expression(code: &str) -> Option<usize> {
+    let b = code.as_bytes();
+    let (mut depth, mut end, mut i) = (0i32, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // A character literal ('x', '\n'); a lifetime has no closing quote.
+            b'\'' if b.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if b.get(i + 1) == Some(&b'\\') && b.get(i + 3) == Some(&b'\'') => i += 3,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = i + 1;
+                }
+            }
+            b';' if depth == 0 => end = i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    let rest = &code[end..];
+    let has_code = rest
+        .lines()
+        .map(str::trim)
+        .any(|l| !l.is_empty() && !l.starts_with("//"));
+    has_code.then_some(end)
+}
+
 /// One notebook as a program: its `[dependencies]` lines and its `main.rs`.
 struct Program {
     deps: Vec<String>,
     main: String,
 }
 
-fn translate(nb_path: &Path, record: bool) -> Program {
+fn translate(nb_path: &Path) -> Program {
     let nb: Value = serde_json::from_str(&std::fs::read_to_string(nb_path).unwrap())
         .unwrap_or_else(|e| panic!("{}: not JSON: {e}", nb_path.display()));
     assert_eq!(
@@ -151,10 +193,15 @@ fn translate(nb_path: &Path, record: bool) -> Program {
                 nb_path.display(),
                 k + 1
             );
+            let code = match trailing_expression(&code) {
+                Some(at) => format!(
+                    "{}\n({}).evcxr_display();\n",
+                    &code[..at],
+                    code[at..].trim()
+                ),
+                None => code,
+            };
             let _ = writeln!(body, "// cell {}\n{code}", k + 1);
-        }
-        if record {
-            let _ = writeln!(body, "println!(\"{{}}\", {CELL_END:?});");
         }
     }
     let main = format!(
@@ -219,7 +266,6 @@ fn notebooks_run() {
         .collect();
     notebooks.sort();
     assert!(!notebooks.is_empty(), "no notebooks found");
-    let record = std::env::var_os("FLIPSHIFT_NOTEBOOK_OUTPUTS").map(PathBuf::from);
     // Under the workspace's target directory (git-ignored), or wherever CARGO_TARGET_DIR is.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -228,7 +274,7 @@ fn notebooks_run() {
     let check = target.join("notebooks-check");
     let programs: Vec<(String, Program)> = notebooks
         .iter()
-        .map(|nb| (bin_name(nb), translate(nb, record.is_some())))
+        .map(|nb| (bin_name(nb), translate(nb)))
         .collect();
     std::fs::create_dir_all(check.join("src/bin")).unwrap();
     // Start from the workspace's lock file, so the dependencies are the versions the workspace
@@ -278,12 +324,6 @@ fn notebooks_run() {
                 out.status,
                 tail(&stdout, 40)
             ));
-            continue;
-        }
-        if let Some(dir) = &record {
-            std::fs::create_dir_all(dir).unwrap();
-            let stem = nb.file_stem().unwrap().to_string_lossy();
-            std::fs::write(dir.join(format!("{stem}.out")), stdout.as_bytes()).unwrap();
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -314,10 +354,11 @@ fn translation_follows_evcxr() {
             {"cell_type": "markdown", "source": "# not code", "metadata": {}},
             cell("fn twice(v: i32) -> i32 {\n    2 * v\n}"),
             cell("let y = twice(x);\nassert_eq!(y, 2);"),
+            cell("let s = \"a; b\";\nlet v = vec![1, 2];\nshow(\n    s,\n    ';',\n)?"),
         ]
     });
     std::fs::write(&nb, doc.to_string()).unwrap();
-    let p = translate(&nb, false);
+    let p = translate(&nb);
     let main = p.main.clone();
     let manifest = manifest(&[("nb_t".into(), p)]);
     assert!(manifest.contains("[dependencies]\nserde_json = \"1\"\n"));
@@ -330,5 +371,11 @@ fn translation_follows_evcxr() {
     );
     assert!(use_at < main_at && fn_at < main_at);
     assert!(main.find("let x = 1;").unwrap() < main.find("let y = twice(x);").unwrap());
+    // A trailing value is shown as evcxr shows it; semicolons in strings and characters do not
+    // end a statement.
+    assert!(
+        main.contains("let v = vec![1, 2];\n(show(\n    s,\n    ';',\n)?).evcxr_display();"),
+        "{main}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

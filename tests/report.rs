@@ -1,6 +1,6 @@
-//! The demo's web page (`DIR/index.html`): complete on disk, and rendered in headless Chromium —
-//! KaTeX typesets every formula without an error, every figure loads, KaTeX's fonts load — all
-//! offline, from the files the demo wrote.
+//! The demo's web page (`DIR/index.html`, rendered from the template `assets/report/index.html`):
+//! complete on disk, and rendered in headless Chromium — KaTeX typesets every formula without an
+//! error, every figure loads, KaTeX's fonts load — all offline, from the files the demo wrote.
 //!
 //! Without Chromium the browser test prints a skip message, unless `FLIPSHIFT_REQUIRE_CHROMIUM=1`
 //! (as in CI), when it fails. `FLIPSHIFT_CHROMIUM` names another browser binary (a path that
@@ -106,9 +106,10 @@ fn page_is_complete_on_disk() {
         "gradient",
         "convergence",
     ] {
-        let png = format!("{stem}.png");
-        assert!(imgs.contains(&png), "{png} is not on the page");
-        assert!(dir.join(&png).is_file() && dir.join(format!("{stem}.svg")).is_file());
+        // The page shows the SVG; the anti-aliased PNG is beside it, for slides.
+        let svg = format!("{stem}.svg");
+        assert!(imgs.contains(&svg), "{svg} is not on the page");
+        assert!(dir.join(&svg).is_file() && dir.join(format!("{stem}.png")).is_file());
     }
     // The derivation is there, as TeX for KaTeX.
     for tex in [

@@ -63,6 +63,22 @@ pub struct DerivativeArgs {
     /// Where to evaluate δz(t0)/δx(τ) (default: 201 points over the interesting range).
     #[arg(long, allow_hyphen_values = true)]
     tau: Option<String>,
+    /// A signal x(t): also compute z(t0) = (h*x)(t0) (needed by --gateaux).
+    #[arg(long, allow_hyphen_values = true)]
+    x: Option<String>,
+    /// Check δz(t0)/δx numerically at --x along a smooth bump φ: d/dε z[x + εφ](t0) against
+    /// ∫ h(t0 − τ) φ(τ) dτ.
+    #[arg(long, requires = "x")]
+    gateaux: bool,
+    /// The bump of --gateaux: CENTRE,HALF_WIDTH (default: the middle and a quarter of the τ
+    /// range).
+    #[arg(
+        long,
+        value_name = "C,W",
+        allow_hyphen_values = true,
+        requires = "gateaux"
+    )]
+    bump: Option<String>,
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
@@ -359,20 +375,80 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     let dz = c::point_eval_derivative(&h, t0);
     let values = eval_on("--h", &c::point_eval_derivative_in_t(&h, t0), &tau)?;
     let unicode = dz.to_unicode();
-    let text = format!(
+    let mut text = format!(
         "z(t0) = (h*x)(t0) = ∫ h(t0 − τ)·x(τ) dτ is linear in x, so its functional derivative is the kernel reversed and shifted:\n\
          δz(t0)/δx(τ) = (S_t0 ∘ R)h(τ) = h(t0 − τ) = {unicode}   (h(t) = {}, t0 = {})\n{}",
         h.to_unicode(),
         fmt_num(t0),
         table(&["τ", "δz(t0)/δx(τ)"], &[&tau, &values])
     );
-    Ok(Output::vector("derivative", &values)?
+    let mut out = Output::vector("derivative", &values)?
         .numbers("grid", &tau)?
         .number("t0", t0)?
         .field("symbolic", json!(unicode))
         .field("latex", json!(dz.to_latex()))
-        .field("method", json!("closed-form"))
-        .with_text(text))
+        .field("method", json!("closed-form"));
+    if let Some(xs) = &a.x {
+        let x = parse_expr("--x", xs, &params)?.compile().context("--x")?;
+        let pe = c::PointEval::new(h.compile().context("--h")?, t0).context("--h")?;
+        let q = c::QuadParams::default();
+        let (z, z_err) = pe.value(&x, q).context("z(t0)")?;
+        text.push_str(&format!(
+            "z(t0) = {} ± {:.1e} for x(t) = {}\n",
+            fmt_num(z),
+            z_err,
+            x.expr().to_unicode()
+        ));
+        out = out
+            .number("z_t0", z)?
+            .number("z_t0_error_estimate", z_err)?;
+        if a.gateaux {
+            let (centre, half) = match &a.bump {
+                Some(b) => match parse_grid("--bump", b)?.as_slice() {
+                    [c, w] => (*c, *w),
+                    other => {
+                        return Err(CliError::arg(
+                            "--bump",
+                            format!(
+                                "expected two numbers CENTRE,HALF_WIDTH, got {}",
+                                other.len()
+                            ),
+                        ));
+                    }
+                },
+                None => {
+                    let (lo, hi) = tau
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                            (l.min(*v), h.max(*v))
+                        });
+                    (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5))
+                }
+            };
+            let phi = c::Bump::new(centre, half).context("--bump")?;
+            let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
+            let r = c::gateaux_check(&f, &x, &pe.derivative(), &phi, 0.5 * half, q)
+                .context("Gateaux check")?;
+            text.push_str(&format!(
+                "Gateaux check along a bump at {} of half-width {}: d/dε z[x + εφ](t0) = {} vs ∫ h(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
+                fmt_num(centre),
+                fmt_num(half),
+                fmt_num(r.directional),
+                fmt_num(r.inner_product),
+                r.rel_discrepancy
+            ));
+            out = out.field(
+                "gateaux",
+                json!({
+                    "directional": r.directional,
+                    "inner_product": r.inner_product,
+                    "rel_discrepancy": r.rel_discrepancy,
+                    "bump": [centre, half],
+                }),
+            );
+        }
+    }
+    Ok(out.with_text(text))
 }
 
 /// `flipshift lsgrad`.

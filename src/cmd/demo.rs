@@ -133,11 +133,6 @@ fn chapter(
         }
     }
     progress.inc(1);
-    let gateaux = |g: &flipshift_continuous::GateauxReport| report::Gateaux {
-        directional: g.directional,
-        inner_product: g.inner_product,
-        rel_discrepancy: g.rel_discrepancy,
-    };
     let page = report::Chapter {
         name: name.to_string(),
         h_src: h_src.to_string(),
@@ -145,21 +140,11 @@ fn chapter(
         t0,
         z: (z, z_err),
         dz_latex: dz.to_latex(),
-        point_eval: gateaux(&g1),
+        point_eval: g1,
         j: (j, j_err),
         gradient: s.iter().copied().zip(g.values.iter().copied()).collect(),
-        lsgrad: gateaux(&g2),
-        deltas: report.deltas.clone(),
-        convergence: report
-            .quantities
-            .iter()
-            .map(|q| report::Convergence {
-                name: q.quantity.name().to_string(),
-                errors: q.errors.clone(),
-                order: q.order,
-                rounding: q.rounding,
-            })
-            .collect(),
+        lsgrad: g2,
+        agreement: report.clone(),
     };
     Ok((
         json!({
@@ -287,61 +272,60 @@ fn figures(
             flipshift_plot::Style::Markers,
         ));
     }
+    let figures = [
+        (
+            "gradient",
+            flipshift_plot::lines(
+                "The least-squares gradient: continuous against discrete",
+                "s",
+                "δJ/δx(s)",
+                &grad_series,
+            ),
+        ),
+        (
+            "jacobian",
+            flipshift_plot::jacobian(
+                "The Jacobian H: each row is the kernel flipped and shifted",
+                &rows,
+                k0,
+                &gx.points(),
+                &fine,
+                &dz,
+            ),
+        ),
+        (
+            "conv_compare",
+            flipshift_plot::lines(
+                "The sampled convolution approaches z = h*x as Δ shrinks",
+                "t",
+                "z(t)",
+                &conv_series,
+            ),
+        ),
+        (
+            "flip_shift",
+            flipshift_plot::flip_shift(
+                &tau,
+                &hv,
+                &rv,
+                &sv,
+                t0,
+                "δz(t₀)/δx(τ) = h(t₀ − τ): the kernel reversed, then shifted",
+            ),
+        ),
+        (
+            "convergence",
+            flipshift_plot::convergence(
+                "Continuous against discrete: relative error against the spacing Δ",
+                &report.deltas,
+                &quantities,
+            ),
+        ),
+    ];
     let mut written = Vec::new();
-    for ext in ["svg", "png"] {
-        let p = dir.join(format!("gradient.{ext}"));
-        flipshift_plot::lines(
-            &p,
-            "The least-squares gradient: continuous against discrete",
-            "s",
-            "δJ/δx(s)",
-            &grad_series,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("jacobian.{ext}"));
-        flipshift_plot::jacobian(
-            &p,
-            "The Jacobian H: each row is the kernel flipped and shifted",
-            &rows,
-            k0,
-            &gx.points(),
-            &fine,
-            &dz,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("conv_compare.{ext}"));
-        flipshift_plot::lines(
-            &p,
-            "The sampled convolution approaches z = h*x as Δ shrinks",
-            "t",
-            "z(t)",
-            &conv_series,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("flip_shift.{ext}"));
-        flipshift_plot::flip_shift(
-            &p,
-            &tau,
-            &hv,
-            &rv,
-            &sv,
-            t0,
-            "δz(t₀)/δx(τ) = h(t₀ − τ): the kernel reversed, then shifted",
-        )
-        .map_err(plot_err)?;
-        written.push(p);
-        let p = dir.join(format!("convergence.{ext}"));
-        flipshift_plot::convergence(
-            &p,
-            "Continuous against discrete: relative error against the spacing Δ",
-            &report.deltas,
-            &quantities,
-        )
-        .map_err(plot_err)?;
-        written.push(p);
+    for (stem, figure) in figures {
+        let figure = figure.map_err(plot_err)?;
+        written.extend(flipshift::figures::both(dir, stem, &figure).map_err(plot_err)?);
     }
     Ok(written)
 }
@@ -426,7 +410,6 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
     }
     progress.inc(1);
     progress.set_message("writing index.html");
-    let mut figs = report::figures(&compile(off_centre)?.expr().to_latex(), figure_t0);
     let errors: Vec<String> = std::iter::once(format!("data {:.3}", deconv.data_rel_error))
         .chain(
             deconv
@@ -435,21 +418,16 @@ pub fn demo(a: &DemoArgs, format: Format) -> Result<Output, CliError> {
                 .map(|r| format!("{} {:.3}", r.regulariser.name(), r.rel_error)),
         )
         .collect();
-    figs.push(report::Figure {
-        stem: "deconvolution".into(),
-        alt: "truth, blurred data and two reconstructions; cost per iteration".into(),
-        caption: format!(
-            "<b>Deconvolution.</b> Left: the truth, the blurred noisy data and the two \
-             reconstructions; relative $\\ell^2$ errors against the truth: {}. Total variation \
-             keeps the edges that Tikhonov rounds and rings around. Right: each run's cost above \
-             its final value per iteration.",
-            errors.join(", ")
-        ),
-    });
-    let figs = figs
-        .into_iter()
-        .filter(|f| a.out.join(format!("{}.png", f.stem)).exists())
-        .collect::<Vec<_>>();
+    let figs = report::Figures {
+        stems: written
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect(),
+        kernel_latex: compile(off_centre)?.expr().to_latex(),
+        t0: figure_t0,
+        deconvolution_errors: errors.join(", "),
+    };
     let page = report::write(&a.out, &pages, &figs)?;
     progress.inc(1);
     progress.finish_and_clear();

@@ -5,4 +5,5 @@ pub mod continuous;
 pub mod demo;
 pub mod discrete;
 pub mod extremal;
+pub mod lab;
 pub mod variational;

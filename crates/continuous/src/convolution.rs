@@ -158,7 +158,13 @@ fn product_integral(
         breakpoints: &bps,
         features: &features,
     };
-    let (value, info) = integrate_with(&ig, iv, params)?;
+    // Half the tolerance for the integral: the breakpoints' placement takes its share.
+    let inner = QuadParams {
+        rel_tol: 0.5 * params.rel_tol,
+        abs_tol: 0.5 * params.abs_tol,
+        ..params
+    };
+    let (value, info) = integrate_with(&ig, iv, inner)?;
     // Where the breakpoints truly are: b's were placed with a rounding of half an ulp of
     // c − p (and both carry the rounding of their own computation, an ulp of p).
     let mut placement = 0.0;

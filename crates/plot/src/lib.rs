@@ -1,8 +1,11 @@
 //! # flipshift-plot
 //!
-//! Figures for flipshift, drawn with plotters and an embedded DejaVu font (no system font
-//! libraries needed). Every function takes plain data — no mathematics happens here — and
-//! writes SVG or PNG, chosen by the path's extension.
+//! Figures for flipshift, drawn with plotters as SVG and rasterised to anti-aliased PNG by
+//! resvg, both with an embedded DejaVu font (no system font libraries needed). Every function
+//! takes plain data — no mathematics happens here — and returns a [`Figure`], which is saved as
+//! SVG or PNG ([`Figure::save`], by the path's extension) and shows itself in a notebook: a
+//! cell that ends with a figure displays it under the evcxr Jupyter kernel
+//! ([`Figure::evcxr_display`]).
 //!
 //! - [`lines`]: curves and markers on one axis (continuous against discrete);
 //! - [`flip_shift`]: $h$, $Rh$ and $S_{t_0}Rh$ on one axis with $t_0$ marked — the flip and the
@@ -15,10 +18,14 @@
 //!
 //! ## Conventions
 //!
-//! - Figures are 1100 × 680 pixels (PNG) or the same size in SVG units; the format follows the
-//!   path's extension, `.svg` or `.png`, and anything else is [`PlotError::Format`].
-//! - Text is DejaVu Sans, embedded in the binary and registered once: no system fonts,
-//!   fontconfig or freetype are needed, and PNGs look the same on every machine.
+//! - Figures are 1100 × 680 SVG units, rasterised to PNGs of 1100 × 680 pixels with
+//!   anti-aliasing (resvg); [`Figure::save`] follows the path's extension, `.svg` or `.png`,
+//!   and anything else is [`PlotError::Format`].
+//! - Text is DejaVu Sans, embedded in the binary and used both to lay the text out and to
+//!   rasterise it: no system fonts, fontconfig or freetype are needed, and PNGs look the same on
+//!   every machine. (An SVG shown by a browser uses the browser's sans-serif.)
+//! - Dashed lines are dashed in pixels, so every dash has the same length whatever the data's
+//!   sampling.
 //! - Series take plain `f64` data; non-finite points are left out (so a zero error on a
 //!   logarithmic axis, passed as NaN, is simply not drawn), and a series with no finite point is
 //!   [`PlotError::Empty`].
@@ -29,7 +36,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Everything that can go wrong while drawing.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -109,7 +116,23 @@ impl Series {
     }
 }
 
+/// The figure's size in SVG units and PNG pixels.
 const SIZE: (u32, u32) = (1100, 680);
+/// Figures are drawn on a canvas `K` times larger and shown at [`SIZE`] through the SVG's
+/// viewBox: plotters places every point on whole canvas units, which at the shown size are
+/// quarter pixels — curves stay smooth instead of stepping from pixel to pixel.
+const K: i32 = 4;
+const CANVAS: (u32, u32) = (SIZE.0 * K as u32, SIZE.1 * K as u32);
+
+/// A length in shown pixels, on the canvas.
+const fn px(v: i32) -> i32 {
+    v * K
+}
+
+/// A line width in shown pixels, on the canvas.
+const fn width(v: u32) -> u32 {
+    v * K as u32
+}
 const FONT: &str = "sans-serif";
 const PALETTE: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
@@ -160,27 +183,110 @@ fn check(series: &[Series]) -> Result<(), PlotError> {
     Ok(())
 }
 
-/// Render with the backend the extension asks for.
-macro_rules! with_backend {
-    ($path:expr, $root:ident => $body:expr) => {{
+/// A drawn figure: its SVG, from which the PNG is rasterised.
+///
+/// Save it with [`Figure::save`]; in a notebook under the evcxr kernel, end a cell with it and it
+/// is shown ([`Figure::evcxr_display`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    svg: String,
+}
+
+/// The rasteriser's fonts: the embedded DejaVu Sans, regular and bold, standing for every
+/// generic family.
+fn font_database() -> Arc<resvg::usvg::fontdb::Database> {
+    static DB: OnceLock<Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.load_font_data(dejavu::sans::bold().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        db.set_serif_family("DejaVu Sans");
+        db.set_monospace_family("DejaVu Sans");
+        Arc::new(db)
+    })
+    .clone()
+}
+
+impl Figure {
+    /// Draw on a fresh SVG canvas of the figures' size.
+    fn draw(
+        body: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), PlotError>,
+    ) -> Result<Self, PlotError> {
         fonts()?;
-        let path: &Path = $path;
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("svg") => {
-                let $root = SVGBackend::new(path, SIZE).into_drawing_area();
-                $body?;
-                $root.present().map_err(draw_err)
-            }
-            Some("png") => {
-                let $root = BitMapBackend::new(path, SIZE).into_drawing_area();
-                $body?;
-                $root.present().map_err(draw_err)
-            }
-            _ => Err(PlotError::Format {
-                path: path.display().to_string(),
-            }),
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, CANVAS).into_drawing_area();
+            body(&root)?;
+            root.present().map_err(draw_err)?;
         }
-    }};
+        // Shown at SIZE; the viewBox keeps the canvas's units.
+        let canvas = format!("width=\"{}\" height=\"{}\"", CANVAS.0, CANVAS.1);
+        let shown = format!("width=\"{}\" height=\"{}\"", SIZE.0, SIZE.1);
+        Ok(Self {
+            svg: svg.replacen(&canvas, &shown, 1),
+        })
+    }
+
+    /// The figure as SVG text.
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+
+    /// The figure as a PNG of 1100 × 680 pixels, anti-aliased.
+    pub fn png(&self) -> Result<Vec<u8>, PlotError> {
+        let options = resvg::usvg::Options {
+            fontdb: font_database(),
+            font_family: "DejaVu Sans".into(),
+            ..Default::default()
+        };
+        let tree = resvg::usvg::Tree::from_str(&self.svg, &options).map_err(draw_err)?;
+        let size = tree.size().to_int_size();
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+            .ok_or_else(|| PlotError::Draw("the figure has no area".into()))?;
+        pixmap.fill(resvg::tiny_skia::Color::WHITE);
+        resvg::render(
+            &tree,
+            resvg::tiny_skia::Transform::identity(),
+            &mut pixmap.as_mut(),
+        );
+        pixmap.encode_png().map_err(draw_err)
+    }
+
+    /// Write the figure to `path`: SVG for `.svg`, PNG for `.png`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
+        let path = path.as_ref();
+        let bytes = match path.extension().and_then(|e| e.to_str()) {
+            Some("svg") => self.svg.clone().into_bytes(),
+            Some("png") => self.png()?,
+            _ => {
+                return Err(PlotError::Format {
+                    path: path.display().to_string(),
+                });
+            }
+        };
+        std::fs::write(path, bytes).map_err(|e| PlotError::Draw(format!("{}: {e}", path.display())))
+    }
+
+    /// What evcxr shows for a cell that ends with this figure: the PNG, between the markers of
+    /// evcxr's display protocol (`EVCXR_BEGIN_CONTENT image/png`, base64, `EVCXR_END_CONTENT`).
+    pub fn evcxr_content(&self) -> Result<String, PlotError> {
+        use base64::Engine as _;
+        let png = self.png()?;
+        Ok(format!(
+            "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        ))
+    }
+
+    /// evcxr's display convention: the kernel calls this on a cell's final value, and the
+    /// figure appears in the notebook. (A figure that cannot be rasterised prints why.)
+    pub fn evcxr_display(&self) {
+        match self.evcxr_content() {
+            Ok(content) => println!("{content}"),
+            Err(e) => println!("{e}"),
+        }
+    }
 }
 
 fn range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
@@ -213,55 +319,100 @@ fn draw_series<DB: DrawingBackend>(
         let pts = s.points();
         match s.style {
             Style::Line => chart
-                .draw_series(LineSeries::new(pts, color.stroke_width(3)))
+                .draw_series(LineSeries::new(pts, color.stroke_width(width(3))))
                 .map_err(draw_err)?
                 .label(s.label.clone())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + px(24), y)], color.stroke_width(width(3)))
                 }),
             Style::Dashed => chart
-                .draw_series(dashes(&pts, color))
+                .draw_series(
+                    dashes(chart, &pts, 14, 9)
+                        .into_iter()
+                        .map(|d| PathElement::new(d, color.stroke_width(width(3)))),
+                )
                 .map_err(draw_err)?
                 .label(s.label.clone())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 9, y)], color.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + px(10), y)], color.stroke_width(width(3)))
                 }),
             Style::Thin => chart
-                .draw_series(LineSeries::new(pts, color.stroke_width(1)))
+                .draw_series(LineSeries::new(pts, color.stroke_width(width(1))))
                 .map_err(draw_err)?
                 .label(s.label.clone())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(1))
+                    PathElement::new(vec![(x, y), (x + px(24), y)], color.stroke_width(width(1)))
                 }),
             Style::Markers => chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| Circle::new(p, px(4), color.filled())),
+                )
                 .map_err(draw_err)?
                 .label(s.label.clone())
-                .legend(move |(x, y)| Circle::new((x + 12, y), 4, color.filled())),
+                .legend(move |(x, y)| Circle::new((x + px(12), y), px(4), color.filled())),
         };
     }
     Ok(())
 }
 
-/// A dashed polyline: every other stretch of about 1/60 of the x-range.
-fn dashes(pts: &[(f64, f64)], color: RGBColor) -> Vec<PathElement<(f64, f64)>> {
-    let (lo, hi) = range(pts.iter().map(|p| p.0), false);
-    let dash = (hi - lo) / 60.0;
+/// A polyline cut into dashes `on` shown pixels long with gaps of `off`, measured along the
+/// curve as drawn (so every dash has the same length whatever the sampling), each dash in data
+/// coordinates: the axes are linear, so a point a fraction of the way along a drawn segment is
+/// the same fraction of the way along the data segment.
+fn dashes<DB: DrawingBackend>(
+    chart: &ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    pts: &[(f64, f64)],
+    on: i32,
+    off: i32,
+) -> Vec<Vec<(f64, f64)>> {
+    let (on, off) = (f64::from(px(on)), f64::from(px(off)));
+    let drawn: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(p);
+            (f64::from(x), f64::from(y))
+        })
+        .collect();
     let mut out = Vec::new();
-    let mut current = Vec::new();
-    for &p in pts {
-        let on = (((p.0 - lo) / dash).floor() as i64) % 2 == 0;
-        if on {
-            current.push(p);
-        } else if !current.is_empty() {
-            out.push(PathElement::new(
-                std::mem::take(&mut current),
-                color.stroke_width(3),
-            ));
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    // Where the pattern stands: `phase` pixels into the current dash (`solid`) or gap.
+    let (mut solid, mut phase) = (true, 0.0);
+    if let Some(first) = pts.first() {
+        current.push(*first);
+    }
+    for i in 1..pts.len() {
+        let (a, b) = (pts[i - 1], pts[i]);
+        let length = (drawn[i].0 - drawn[i - 1].0).hypot(drawn[i].1 - drawn[i - 1].1);
+        let mut done = 0.0;
+        while length - done > 0.0 {
+            let left = if solid { on } else { off } - phase;
+            if left > length - done {
+                phase += length - done;
+                break;
+            }
+            done += left;
+            let f = done / length;
+            let p = (a.0 + f * (b.0 - a.0), a.1 + f * (b.1 - a.1));
+            if solid {
+                current.push(p);
+                out.push(std::mem::take(&mut current));
+            } else {
+                current.push(p);
+            }
+            solid = !solid;
+            phase = 0.0;
+        }
+        if solid {
+            current.push(b);
         }
     }
-    if !current.is_empty() {
-        out.push(PathElement::new(current, color.stroke_width(3)));
+    if solid && current.len() > 1 {
+        out.push(current);
     }
     out
 }
@@ -302,48 +453,53 @@ fn draw_lines<DB: DrawingBackend>(
     let (x0, x1) = range(series.iter().flat_map(|s| s.x.clone()), false);
     let (y0, y1) = range(series.iter().flat_map(|s| s.y.clone()), false);
     let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 28))
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(80)
+        .caption(title, (FONT, px(28)))
+        .margin(px(18))
+        .x_label_area_size(px(56))
+        .y_label_area_size(px(80))
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err)?;
     chart
         .configure_mesh()
+        .axis_style(BLACK.stroke_width(width(1)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
+        .set_all_tick_mark_size(px(5))
         .x_desc(x_label)
         .y_desc(y_label)
-        .label_style((FONT, 17))
-        .axis_desc_style((FONT, 20))
-        .light_line_style(RGBColor(242, 242, 242))
+        .label_style((FONT, px(17)))
+        .axis_desc_style((FONT, px(20)))
+        .light_line_style(RGBColor(242, 242, 242).stroke_width(width(1)))
         .max_light_lines(4)
+        .x_label_formatter(&linear_tick(x1 - x0))
+        .y_label_formatter(&linear_tick(y1 - y0))
         .draw()
         .map_err(draw_err)?;
     if let Some((at, text)) = marker {
         let grey = RGBColor(90, 90, 90);
-        let line: Vec<(f64, f64)> = (0..=40)
-            .map(|i| (at, y0 + (y1 - y0) * f64::from(i) / 40.0))
-            .collect();
+        let marks = dashes(&chart, &[(at, y0), (at, y1)], 8, 7);
         chart
             .draw_series(
-                line.chunks(2)
-                    .step_by(2)
-                    .map(|c| PathElement::new(c.to_vec(), grey.stroke_width(2))),
+                marks
+                    .into_iter()
+                    .map(|d| PathElement::new(d, grey.stroke_width(width(2)))),
             )
             .map_err(draw_err)?;
         chart
             .draw_series(std::iter::once(Text::new(
                 text.to_string(),
                 (at + 0.01 * (x1 - x0), y0 + 0.08 * (y1 - y0)),
-                (FONT, 22).into_font().color(&grey),
+                (FONT, px(22)).into_font().color(&grey),
             )))
             .map_err(draw_err)?;
     }
     draw_series(&mut chart, series)?;
     chart
         .configure_series_labels()
+        .legend_area_size(px(30))
+        .margin(px(10))
         .background_style(WHITE.mix(0.92))
-        .border_style(RGBColor(160, 160, 160))
-        .label_font((FONT, 18))
+        .border_style(RGBColor(160, 160, 160).stroke_width(width(1)))
+        .label_font((FONT, px(18)))
         .position(emptier_corner(series, (x0, x1), (y0, y1)))
         .draw()
         .map_err(draw_err)
@@ -351,27 +507,25 @@ fn draw_lines<DB: DrawingBackend>(
 
 /// Curves and markers on one axis.
 pub fn lines(
-    path: &Path,
     title: &str,
     x_label: &str,
     y_label: &str,
     series: &[Series],
-) -> Result<(), PlotError> {
+) -> Result<Figure, PlotError> {
     check(series)?;
-    with_backend!(path, root => draw_lines(&root, title, x_label, y_label, series, None))
+    Figure::draw(|root| draw_lines(root, title, x_label, y_label, series, None))
 }
 
 /// $h$, $Rh$ and $S_{t_0}Rh$ against $\tau$ on one axis, $t_0$ marked by a dashed line: the
 /// functional derivative $\delta z(t_0)/\delta x(\tau) = h(t_0 - \tau)$ is the last curve.
 pub fn flip_shift(
-    path: &Path,
     tau: &[f64],
     h: &[f64],
     reversed: &[f64],
     shifted: &[f64],
     t0: f64,
     title: &str,
-) -> Result<(), PlotError> {
+) -> Result<Figure, PlotError> {
     let series = [
         Series::new("h(τ)", tau.to_vec(), h.to_vec(), Style::Line),
         Series::new("R h: h(−τ)", tau.to_vec(), reversed.to_vec(), Style::Dashed),
@@ -386,17 +540,16 @@ pub fn flip_shift(
     if !t0.is_finite() {
         return Err(PlotError::Empty { what: "t0".into() });
     }
-    with_backend!(path, root => draw_lines(&root, title, "τ", "value", &series, Some((t0, "t₀"))))
+    Figure::draw(|root| draw_lines(root, title, "τ", "value", &series, Some((t0, "t₀"))))
 }
 
 /// Errors against $\Delta$ on log–log axes, one series per quantity, the fitted order (or
 /// "rounding") in the legend.
 pub fn convergence(
-    path: &Path,
     title: &str,
     deltas: &[f64],
     quantities: &[(String, Vec<f64>, Option<f64>)],
-) -> Result<(), PlotError> {
+) -> Result<Figure, PlotError> {
     let all: Vec<Series> = quantities
         .iter()
         .map(|(name, errors, order)| {
@@ -417,7 +570,7 @@ pub fn convergence(
         all.into_iter().partition(|s| !s.points().is_empty());
     check(&series)?;
     let legend_only: Vec<String> = legend_only.into_iter().map(|s| s.label).collect();
-    with_backend!(path, root => draw_loglog(&root, title, &series, &legend_only))
+    Figure::draw(|root| draw_loglog(root, title, &series, &legend_only))
 }
 
 /// A tick label with three significant digits and no floating-point noise
@@ -438,6 +591,35 @@ fn tick(v: &f64) -> String {
     }
 }
 
+/// Labels for a linear axis spanning `span`: [`tick`]'s, with the rounding noise of a tick that
+/// should be 0 (−2.8e-17) shown as 0.
+fn linear_tick(span: f64) -> impl Fn(&f64) -> String {
+    move |v: &f64| {
+        if v.abs() <= 1e-9 * span.abs() {
+            "0".to_string()
+        } else {
+            tick(v)
+        }
+    }
+}
+
+/// A label on a logarithmic axis: only at 1, 2 and 5 times a power of ten, so that the labels
+/// of a short range (where every multiple gets a tick) do not run into each other.
+fn log_tick(v: &f64) -> String {
+    if !v.is_finite() || *v <= 0.0 {
+        return String::new();
+    }
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    if [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|m| (mantissa - m).abs() < 1e-6 * m)
+    {
+        tick(v)
+    } else {
+        String::new()
+    }
+}
+
 fn draw_loglog<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -448,36 +630,43 @@ fn draw_loglog<DB: DrawingBackend>(
     let (x0, x1) = range(series.iter().flat_map(|s| s.x.clone()), true);
     let (y0, y1) = range(series.iter().flat_map(|s| s.y.clone()), true);
     let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 28))
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(90)
+        .caption(title, (FONT, px(28)))
+        .margin(px(18))
+        .x_label_area_size(px(56))
+        .y_label_area_size(px(90))
         .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
         .map_err(draw_err)?;
     chart
         .configure_mesh()
+        .axis_style(BLACK.stroke_width(width(1)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
+        .set_all_tick_mark_size(px(5))
         .x_desc("Δ")
         .y_desc("relative error")
-        .label_style((FONT, 17))
-        .axis_desc_style((FONT, 20))
+        .label_style((FONT, px(17)))
+        .axis_desc_style((FONT, px(20)))
         .x_labels(12)
-        .x_label_formatter(&tick)
+        .x_label_formatter(&log_tick)
         .y_label_formatter(&|v| format!("{v:.0e}"))
-        .light_line_style(RGBColor(238, 238, 238))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(width(1)))
         .draw()
         .map_err(draw_err)?;
     for (i, s) in series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let pts = s.points();
         chart
-            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(3)))
+            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(width(3))))
             .map_err(draw_err)?
             .label(s.label.clone())
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                PathElement::new(vec![(x, y), (x + px(24), y)], color.stroke_width(width(3)))
             });
         chart
-            .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, color.filled())))
+            .draw_series(
+                pts.into_iter()
+                    .map(|p| Circle::new(p, px(5), color.filled())),
+            )
             .map_err(draw_err)?;
     }
     for (i, label) in legend_only.iter().enumerate() {
@@ -486,13 +675,17 @@ fn draw_loglog<DB: DrawingBackend>(
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .map_err(draw_err)?
             .label(label.clone())
-            .legend(move |(x, y)| Circle::new((x + 12, y), 5, color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                Circle::new((x + px(12), y), px(5), color.stroke_width(width(2)))
+            });
     }
     chart
         .configure_series_labels()
+        .legend_area_size(px(30))
+        .margin(px(10))
         .background_style(WHITE.mix(0.92))
-        .border_style(RGBColor(160, 160, 160))
-        .label_font((FONT, 18))
+        .border_style(RGBColor(160, 160, 160).stroke_width(width(1)))
+        .label_font((FONT, px(18)))
         .position(SeriesLabelPosition::LowerRight)
         .draw()
         .map_err(draw_err)
@@ -501,14 +694,13 @@ fn draw_loglog<DB: DrawingBackend>(
 /// The Jacobian $H$ (rows of `matrix`) as a heat map, row `highlight` outlined; beside it that
 /// row's entries as markers over `tau` against the continuous curve `(curve_tau, curve)`.
 pub fn jacobian(
-    path: &Path,
     title: &str,
     matrix: &[Vec<f64>],
     highlight: usize,
     tau: &[f64],
     curve_tau: &[f64],
     curve: &[f64],
-) -> Result<(), PlotError> {
+) -> Result<Figure, PlotError> {
     let cols = matrix.first().map_or(0, Vec::len);
     if matrix.is_empty() || cols == 0 || matrix.iter().any(|r| r.len() != cols) {
         return Err(PlotError::Empty {
@@ -532,7 +724,7 @@ pub fn jacobian(
         Series::new("h(t₀ − τ)", curve_tau.to_vec(), curve.to_vec(), Style::Line),
     ];
     check(&side)?;
-    with_backend!(path, root => draw_jacobian(&root, title, matrix, highlight, &side))
+    Figure::draw(|root| draw_jacobian(root, title, matrix, highlight, &side))
 }
 
 fn draw_jacobian<DB: DrawingBackend>(
@@ -543,8 +735,8 @@ fn draw_jacobian<DB: DrawingBackend>(
     side: &[Series],
 ) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_err)?;
-    let root = root.titled(title, (FONT, 28)).map_err(draw_err)?;
-    let (left, right) = root.split_horizontally(SIZE.0 / 2);
+    let root = root.titled(title, (FONT, px(28))).map_err(draw_err)?;
+    let (left, right) = root.split_horizontally(CANVAS.0 / 2);
     let (rows, cols) = (matrix.len(), matrix[0].len());
     let peak = matrix
         .iter()
@@ -552,20 +744,23 @@ fn draw_jacobian<DB: DrawingBackend>(
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(f64::MIN_POSITIVE);
     let mut chart = ChartBuilder::on(&left)
-        .margin(18)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
+        .margin(px(18))
+        .x_label_area_size(px(50))
+        .y_label_area_size(px(60))
         .build_cartesian_2d(0f64..cols as f64, rows as f64..0f64)
         .map_err(draw_err)?;
     chart
         .configure_mesh()
+        .axis_style(BLACK.stroke_width(width(1)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
+        .set_all_tick_mark_size(px(5))
         .disable_mesh()
         .x_desc("column j (x_j)")
         .y_desc("row k (z_k)")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
+        .label_style((FONT, px(16)))
+        .axis_desc_style((FONT, px(18)))
         .draw()
         .map_err(draw_err)?;
     // Diverging colours: white at 0, blue for positive, red for negative entries.
@@ -589,36 +784,45 @@ fn draw_jacobian<DB: DrawingBackend>(
         }))
         .map_err(draw_err)?;
     let k = highlight as f64;
+    // A closed path, not a rectangle: the SVG backend draws rectangles' outlines one unit wide.
+    let c = cols as f64;
     chart
-        .draw_series(std::iter::once(Rectangle::new(
-            [(0.0, k), (cols as f64, k + 1.0)],
-            BLACK.stroke_width(3),
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, k), (c, k), (c, k + 1.0), (0.0, k + 1.0), (0.0, k)],
+            BLACK.stroke_width(width(3)),
         )))
         .map_err(draw_err)?;
     let (x0, x1) = range(side.iter().flat_map(|s| s.x.clone()), false);
     let (y0, y1) = range(side.iter().flat_map(|s| s.y.clone()), false);
     let mut chart = ChartBuilder::on(&right)
-        .margin(18)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
+        .margin(px(18))
+        .x_label_area_size(px(50))
+        .y_label_area_size(px(60))
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err)?;
     chart
         .configure_mesh()
+        .axis_style(BLACK.stroke_width(width(1)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
+        .set_all_tick_mark_size(px(5))
         .x_desc("τ")
         .y_desc("δz(t₀)/δx")
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
-        .light_line_style(RGBColor(242, 242, 242))
+        .label_style((FONT, px(16)))
+        .axis_desc_style((FONT, px(18)))
+        .light_line_style(RGBColor(242, 242, 242).stroke_width(width(1)))
         .max_light_lines(4)
+        .x_label_formatter(&linear_tick(x1 - x0))
+        .y_label_formatter(&linear_tick(y1 - y0))
         .draw()
         .map_err(draw_err)?;
     draw_series(&mut chart, side)?;
     chart
         .configure_series_labels()
+        .legend_area_size(px(30))
+        .margin(px(10))
         .background_style(WHITE.mix(0.92))
-        .border_style(RGBColor(160, 160, 160))
-        .label_font((FONT, 17))
+        .border_style(RGBColor(160, 160, 160).stroke_width(width(1)))
+        .label_font((FONT, px(17)))
         .position(emptier_corner(side, (x0, x1), (y0, y1)))
         .draw()
         .map_err(draw_err)
@@ -629,11 +833,10 @@ fn draw_jacobian<DB: DrawingBackend>(
 /// iteration on a logarithmic axis (the caller subtracts; values ≤ 0 are left out). The runs
 /// are the last `costs.len()` signals and keep their colours.
 pub fn deconvolution(
-    path: &Path,
     title: &str,
     signals: &[Series],
     costs: &[Series],
-) -> Result<(), PlotError> {
+) -> Result<Figure, PlotError> {
     check(signals)?;
     let costs: Vec<Series> = costs
         .iter()
@@ -646,7 +849,7 @@ pub fn deconvolution(
         })
         .collect();
     check(&costs)?;
-    with_backend!(path, root => draw_deconvolution(&root, title, signals, &costs))
+    Figure::draw(|root| draw_deconvolution(root, title, signals, &costs))
 }
 
 fn draw_deconvolution<DB: DrawingBackend>(
@@ -656,45 +859,50 @@ fn draw_deconvolution<DB: DrawingBackend>(
     costs: &[Series],
 ) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_err)?;
-    let root = root.titled(title, (FONT, 28)).map_err(draw_err)?;
-    let (left, right) = root.split_horizontally(SIZE.0 * 3 / 5);
+    let root = root.titled(title, (FONT, px(28))).map_err(draw_err)?;
+    let (left, right) = root.split_horizontally(CANVAS.0 * 3 / 5);
     draw_lines(&left, "", "t", "signal", signals, None)?;
     let (x0, x1) = range(costs.iter().flat_map(|s| s.x.clone()), false);
     let (y0, y1) = range(costs.iter().flat_map(|s| s.y.clone()), true);
     let mut chart = ChartBuilder::on(&right)
-        .margin(18)
-        .x_label_area_size(56)
-        .y_label_area_size(80)
+        .margin(px(18))
+        .x_label_area_size(px(56))
+        .y_label_area_size(px(80))
         .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0..y1).log_scale())
         .map_err(draw_err)?;
     chart
         .configure_mesh()
+        .axis_style(BLACK.stroke_width(width(1)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
+        .set_all_tick_mark_size(px(5))
         .x_desc("iteration")
         .y_desc("J − J_final")
         .x_labels(6)
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .label_style((FONT, 17))
-        .axis_desc_style((FONT, 20))
+        .label_style((FONT, px(17)))
+        .axis_desc_style((FONT, px(20)))
         .y_label_formatter(&|v| format!("{v:.0e}"))
-        .light_line_style(RGBColor(238, 238, 238))
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(width(1)))
         .draw()
         .map_err(draw_err)?;
     for (i, s) in costs.iter().enumerate() {
         // The colours continue those of the signals panel, whose last series are the runs.
         let color = PALETTE[(signals.len().saturating_sub(costs.len()) + i) % PALETTE.len()];
         chart
-            .draw_series(LineSeries::new(s.points(), color.stroke_width(3)))
+            .draw_series(LineSeries::new(s.points(), color.stroke_width(width(3))))
             .map_err(draw_err)?
             .label(s.label.clone())
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                PathElement::new(vec![(x, y), (x + px(24), y)], color.stroke_width(width(3)))
             });
     }
     chart
         .configure_series_labels()
+        .legend_area_size(px(30))
+        .margin(px(10))
         .background_style(WHITE.mix(0.92))
-        .border_style(RGBColor(160, 160, 160))
-        .label_font((FONT, 18))
+        .border_style(RGBColor(160, 160, 160).stroke_width(width(1)))
+        .label_font((FONT, px(18)))
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(draw_err)

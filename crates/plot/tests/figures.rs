@@ -1,4 +1,5 @@
-//! Every figure writes SVG and PNG; bad data is an error, not a panic.
+//! Every figure writes SVG and an anti-aliased PNG, shows itself the evcxr way, and refuses bad
+//! data with an error, not a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flipshift_plot::{PlotError, Series, Style, convergence, flip_shift, lines};
@@ -44,7 +45,10 @@ fn flip_shift_writes_svg_and_png() {
     let s: Vec<f64> = tau.iter().map(|&t| kernel(1.0 - t)).collect();
     for ext in ["svg", "png"] {
         let p = out(&format!("flip.{ext}"));
-        flip_shift(&p, &tau, &h, &r, &s, 1.0, "The flip and the shift").unwrap();
+        flip_shift(&tau, &h, &r, &s, 1.0, "The flip and the shift")
+            .unwrap()
+            .save(&p)
+            .unwrap();
         assert_written(&p, "The flip and the shift");
     }
 }
@@ -75,36 +79,132 @@ fn lines_and_convergence_write_svg_and_png() {
     ];
     for ext in ["svg", "png"] {
         let p = out(&format!("lines.{ext}"));
-        lines(&p, "Continuous against discrete", "t", "z", &series).unwrap();
+        lines("Continuous against discrete", "t", "z", &series)
+            .unwrap()
+            .save(&p)
+            .unwrap();
         assert_written(&p, "Continuous against discrete");
         let p = out(&format!("conv.{ext}"));
-        convergence(&p, "Errors against spacing", &deltas, &q).unwrap();
+        convergence("Errors against spacing", &deltas, &q)
+            .unwrap()
+            .save(&p)
+            .unwrap();
         assert_written(&p, "Errors against spacing");
     }
 }
 
 #[test]
 fn bad_data_is_an_error() {
-    let p = out("bad.png");
     assert!(matches!(
-        lines(&p, "x", "x", "y", &[]),
+        lines("x", "x", "y", &[]),
         Err(PlotError::Empty { .. })
     ));
     let mismatched = Series::new("a", vec![1.0, 2.0], vec![1.0], Style::Line);
     assert!(matches!(
-        lines(&p, "x", "x", "y", &[mismatched]),
+        lines("x", "x", "y", &[mismatched]),
         Err(PlotError::Length { .. })
     ));
     let nan = Series::new("a", vec![f64::NAN], vec![1.0], Style::Line);
     assert!(matches!(
-        lines(&p, "x", "x", "y", &[nan]),
+        lines("x", "x", "y", &[nan]),
         Err(PlotError::Empty { .. })
     ));
     let ok = Series::new("a", vec![0.0, 1.0], vec![1.0, 2.0], Style::Line);
     assert!(matches!(
-        lines(&out("fig.jpg"), "x", "x", "y", &[ok]),
+        lines("x", "x", "y", &[ok]).unwrap().save(out("fig.jpg")),
         Err(PlotError::Format { .. })
     ));
+}
+
+/// The PNG's pixels as RGB triples, with its size.
+fn pixels(png: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let px = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (info.width, info.height, px)
+}
+
+#[test]
+fn pngs_are_anti_aliased_with_even_dashes() {
+    // One steep line in the first palette colour (31, 119, 180): its edges must blend into the
+    // white background — pixels strictly between the two colours, which a bitmap drawn without
+    // anti-aliasing does not have (its only blends are the text's, grey and black).
+    let t: Vec<f64> = (0..=200).map(|i| f64::from(i) / 200.0).collect();
+    let y: Vec<f64> = t.iter().map(|v| (6.0 * v).sin()).collect();
+    let fig = lines("", "t", "y", &[Series::new("sin", t, y, Style::Line)]).unwrap();
+    let (w, h, px) = pixels(&fig.png().unwrap());
+    assert_eq!((w, h), (1100, 680));
+    let blue = [31.0, 119.0, 180.0];
+    let blends = px
+        .iter()
+        .filter(|p| {
+            // p = (1 − a)·white + a·blue for some 0.1 < a < 0.9, within rounding.
+            let a = (255.0 - f64::from(p[0])) / (255.0 - blue[0]);
+            (0.1..0.9).contains(&a)
+                && (0..3).all(|c| {
+                    let want = 255.0 - a * (255.0 - blue[c]);
+                    (f64::from(p[c]) - want).abs() <= 6.0
+                })
+        })
+        .count();
+    assert!(
+        blends > 1000,
+        "only {blends} blended edge pixels: not anti-aliased"
+    );
+    // The dashed reversal: dashes of one length in pixels, whatever the sampling.
+    let tau: Vec<f64> = (0..=37).map(|i| f64::from(i) / 37.0 * 6.0 - 3.0).collect();
+    let zero: Vec<f64> = tau.iter().map(|_| 0.0).collect();
+    let fig = flip_shift(&tau, &zero, &zero, &zero, 0.0, "dashes").unwrap();
+    let svg = fig.svg();
+    // The reversal's colour is the second of the palette, #D62728.
+    let dash_lengths: Vec<f64> = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|e| e.contains("#D62728"))
+        .filter_map(|e| {
+            let pts = e.split("points=\"").nth(1)?.split('"').next()?;
+            let xy: Vec<f64> = pts
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse().unwrap())
+                .collect();
+            let (x0, x1) = (xy.first()?, xy.get(xy.len() - 2)?);
+            Some((x1 - x0).abs())
+        })
+        .collect();
+    assert!(dash_lengths.len() > 20, "{} dashes", dash_lengths.len());
+    // Every dash is 14 px long, to the pixel (the SVG's canvas is 4 times the shown size), but
+    // the one cut by the end of the curve and the legend's sample (drawn last).
+    assert!(svg.contains("width=\"1100\" height=\"680\" viewBox=\"0 0 4400 2720\""));
+    let uneven = dash_lengths
+        .iter()
+        .filter(|l| (*l / 4.0 - 14.0).abs() > 1.0)
+        .count();
+    assert!(uneven <= 2, "uneven dashes: {dash_lengths:?}");
+}
+
+#[test]
+fn a_figure_shows_itself_the_evcxr_way() {
+    use base64::Engine as _;
+    let s = Series::new("a", vec![0.0, 1.0], vec![1.0, 2.0], Style::Line);
+    let fig = lines("shown", "x", "y", &[s]).unwrap();
+    let content = fig.evcxr_content().unwrap();
+    let mut lines = content.lines();
+    assert_eq!(lines.next(), Some("EVCXR_BEGIN_CONTENT image/png"));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(lines.next().unwrap())
+        .unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(png, fig.png().unwrap());
+    assert_eq!(lines.next(), Some("EVCXR_END_CONTENT"));
+    assert_eq!(lines.next(), None);
 }
 
 #[test]
@@ -128,13 +228,13 @@ fn jacobian_writes_svg_and_png_and_refuses_a_ragged_matrix() {
     let curve: Vec<f64> = tau.iter().map(|t| (4.0 - t) / 4.0).collect();
     for ext in ["svg", "png"] {
         let p = out(&format!("jac.{ext}"));
-        flipshift_plot::jacobian(&p, "Jacobian", &rows, 3, &tau, &tau, &curve).unwrap();
+        flipshift_plot::jacobian("Jacobian", &rows, 3, &tau, &tau, &curve)
+            .unwrap()
+            .save(&p)
+            .unwrap();
         assert_written(&p, "Jacobian");
     }
     let ragged = vec![vec![1.0, 2.0], vec![1.0]];
-    assert!(
-        flipshift_plot::jacobian(&out("r.png"), "J", &ragged, 0, &[0.0, 1.0], &[0.0], &[0.0])
-            .is_err()
-    );
-    assert!(flipshift_plot::jacobian(&out("r.png"), "J", &rows, 99, &tau, &tau, &curve).is_err());
+    assert!(flipshift_plot::jacobian("J", &ragged, 0, &[0.0, 1.0], &[0.0], &[0.0]).is_err());
+    assert!(flipshift_plot::jacobian("J", &rows, 99, &tau, &tau, &curve).is_err());
 }

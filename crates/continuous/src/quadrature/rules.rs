@@ -146,8 +146,7 @@ pub(super) fn gauss<E>(g: &mut Sample<'_, E>, a: f64, b: f64) -> Result<RuleResu
     };
     let edge_tail = tail(nodes[0], nodes[1]) + tail(nodes[29], nodes[28]);
     let mut abscissa = 0.0;
-    for i in 0..30 {
-        let (_, _, du, w) = nodes[i];
+    for (i, &(_, _, du, w)) in nodes.iter().enumerate() {
         if du == 0.0 {
             continue;
         }

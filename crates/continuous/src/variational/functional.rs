@@ -226,6 +226,16 @@ impl<'a> Blurred<'a> {
                 self.worst.set(self.worst.get().max(e));
                 v
             }
+            // Short of the inner tolerance (a value at its rounding floor): its best value, with
+            // its bound carried into the outer estimate.
+            Err(ContinuousError::NoConvergence {
+                estimate,
+                error_estimate,
+                ..
+            }) if estimate.is_finite() && error_estimate.is_finite() => {
+                self.worst.set(self.worst.get().max(error_estimate));
+                estimate
+            }
             Err(err) => {
                 self.failure.borrow_mut().get_or_insert(err);
                 f64::NAN

@@ -72,7 +72,7 @@ pub enum SignalRef<'a> {
     /// A signal as given.
     Borrowed(&'a dyn Signal),
     /// An expression, compiled.
-    Compiled(CompiledExpr),
+    Compiled(Box<CompiledExpr>),
 }
 
 impl<'a> std::ops::Deref for SignalRef<'a> {
@@ -80,7 +80,7 @@ impl<'a> std::ops::Deref for SignalRef<'a> {
     fn deref(&self) -> &Self::Target {
         match self {
             SignalRef::Borrowed(s) => *s,
-            SignalRef::Compiled(c) => c,
+            SignalRef::Compiled(c) => &**c,
         }
     }
 }
@@ -107,7 +107,7 @@ impl AsSignal for dyn Signal + '_ {
 impl AsSignal for Expr {
     fn as_signal(&self) -> Result<SignalRef<'_>> {
         self.require_vars(&["t"], "a signal")?;
-        Ok(SignalRef::Compiled(self.compile()?))
+        Ok(SignalRef::Compiled(Box::new(self.compile()?)))
     }
 }
 
