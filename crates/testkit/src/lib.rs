@@ -1,8 +1,12 @@
 //! Shared test helpers for flipshift: high-precision reference values, proptest strategies and
 //! tolerance helpers. Not published.
 #![warn(missing_docs)]
+// `!(x <= y)` is deliberate throughout: unlike `x > y` it is also true for NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod properties;
 pub mod reference;
+pub mod strategies;
 
 /// Machine epsilon for `f64`.
 pub const EPS: f64 = f64::EPSILON;

@@ -177,6 +177,10 @@ struct Parser<'a> {
     pos: usize,
     opts: &'a ParseOptions<'a>,
     nesting: usize,
+    /// Set by a unary sign for the atom right after it: a '(' there costs no level of its own,
+    /// since the sign already paid for it. So `-(-(-t))`, which is how `---t` prints, is as
+    /// deep as `---t`, and whatever parses prints as text that parses again.
+    after_sign: bool,
 }
 
 /// The depth of a tree, without recursion (the tree may be deeper than is safe to recurse).
@@ -279,6 +283,7 @@ impl Parser<'_> {
             Tok::Op('-') => {
                 self.bump();
                 self.enter()?;
+                self.after_sign = true;
                 let a = self.unary()?;
                 self.leave();
                 Ok(-a)
@@ -286,6 +291,7 @@ impl Parser<'_> {
             Tok::Op('+') => {
                 self.bump();
                 self.enter()?;
+                self.after_sign = true;
                 let a = self.unary()?;
                 self.leave();
                 Ok(a)
@@ -307,13 +313,18 @@ impl Parser<'_> {
     }
 
     fn atom(&mut self) -> Result<Expr> {
+        let paid = std::mem::take(&mut self.after_sign);
         let t = self.bump();
         match t.tok {
             Tok::Num(v) => Ok(Expr::Num(v)),
             Tok::LParen => {
-                self.enter()?;
+                if !paid {
+                    self.enter()?;
+                }
                 let inner = self.expr()?;
-                self.leave();
+                if !paid {
+                    self.leave();
+                }
                 let close = self.bump();
                 if close.tok != Tok::RParen {
                     return Err(err(
@@ -442,6 +453,7 @@ impl Expr {
             pos: 0,
             opts,
             nesting: 0,
+            after_sign: false,
         };
         let e = p.expr()?;
         let t = p.peek().clone();

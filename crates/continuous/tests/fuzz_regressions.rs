@@ -1,0 +1,246 @@
+//! Every failure the fuzz targets (`fuzz/`) found, minimised, as a test. Those not fixed yet
+//! are `#[ignore]`d with what is wrong; `cargo test -- --ignored` runs them. The fuzz targets
+//! and the proptest suites skip the ignored classes through
+//! `flipshift_testkit::properties::known_issue` (and two checks in `simplify_keeps_values`),
+//! which should be emptied as these are fixed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flipshift_continuous::{Expr, Func};
+
+fn parse(src: &str) -> Expr {
+    Expr::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+/// Found by `parse`: `1 - ` followed by 64 minus signs and `1` parsed (each sign one level of
+/// nesting, 65 in all), but printed as `1 - (-(-(…-1)))`, a parenthesis and a sign per level,
+/// which the parser refused as nested more than 100 deep. A '(' right after a unary sign now
+/// costs no level of its own, so the printed text is exactly as deep as the typed one.
+#[test]
+fn what_parses_prints_as_text_that_parses_again_however_many_signs() {
+    let src = format!("1\n{}1", "-".repeat(65));
+    let e = parse(&src);
+    let back = parse(&e.to_ascii());
+    assert_eq!(back.eval_at(0.0), e.eval_at(0.0));
+    for k in [1, 2, 50, 99, 100] {
+        let src = format!("{}t", "-".repeat(k));
+        let e = parse(&src);
+        let printed = e.to_ascii();
+        let back =
+            Expr::parse(&printed).unwrap_or_else(|err| panic!("{k} signs: {printed}: {err}"));
+        assert_eq!(back, e, "{k} signs");
+    }
+    // The limit itself stands: 101 signs, or 101 parentheses, are refused with a column.
+    for src in [
+        format!("{}t", "-".repeat(101)),
+        format!("{}t{}", "(".repeat(101), ")".repeat(101)),
+    ] {
+        assert!(Expr::parse(&src).is_err(), "{}", &src[..10]);
+    }
+    // And a sign before a parenthesis still counts once: 100 of `-(` parse, 101 do not.
+    let deep = |k: usize| format!("{}t{}", "-(".repeat(k), ")".repeat(k));
+    assert!(Expr::parse(&deep(100)).is_ok());
+    assert!(Expr::parse(&deep(101)).is_err());
+}
+
+/// Found by `parse`: the ASCII printer drops the parentheses of a right-nested product, so
+/// `e*(t*t)*t` prints as `e*t*t*t`, which parses to a different tree, `((e·t)·t)·t`. The values
+/// differ in the last bit (at t = −0.45: −0.24770343161833047 against −0.24770343161833053),
+/// where the printer's documentation promises an equal expression (it regroups `a*(b/c)` as
+/// `a*b/c` and `a + (b + c)` as `a + b + c` too). The fuzz target compares the values within
+/// the rounding of both groupings meanwhile.
+#[test]
+#[ignore = "pending: print.rs regroups right-nested products and sums"]
+fn printing_keeps_the_grouping_of_products() {
+    for src in ["e*(t*t)*t", "t*(t/3)", "t + (t + 1)"] {
+        let e = parse(src);
+        assert_eq!(parse(&e.to_ascii()), e, "{src} printed as {}", e.to_ascii());
+    }
+}
+
+/// Found by `simplify`: sinc″(u) is NaN for |u| ≳ 1e154 and sinc′(u) for |u| ≳ 1e308 (an
+/// overflow inside their formulas: u³, u² then ∞/∞), where both are below 1e-150 in magnitude;
+/// d²/dt² sinc(t) is then NaN at t = 1e200, and the compiled bound of `sinc′(exp(t))` at
+/// t = 700 is NaN.
+#[test]
+#[ignore = "pending: special.rs sinc′, sinc″ at large arguments"]
+fn sinc_derivatives_are_finite_at_large_arguments() {
+    for u in [1e155, 1e200, 1e300, 1e308, -1e308] {
+        for f in [Func::SincD1, Func::SincD2] {
+            let v = Expr::call(f, Expr::num(u)).eval_at(0.0);
+            assert!(
+                v.is_finite() && v.abs() <= 10.0 / u.abs(),
+                "{}({u:e}) = {v}",
+                f.name()
+            );
+        }
+    }
+    let d2 = parse("sinc(t)").diff("t").diff("t");
+    assert!(d2.eval_at(1e200).is_finite());
+    let c = Expr::call(Func::SincD1, parse("exp(t)")).compile().unwrap();
+    let (v, b) = c.eval_formula_with_error(700.0, 0.0);
+    assert!(v.is_finite() && !b.is_nan(), "{v} ± {b}");
+}
+
+/// Found by `simplify`: the compiled program's error bound is NaN where a slope of 0 meets an
+/// infinite error (`gauss` of an argument whose error overflowed: 0·∞), or an intermediate
+/// overflows although the value does not (`t/exp(t)^(3/2)` at t = 700: 700/∞ = 0 with bound
+/// NaN). A NaN bound is no bound: `f64::max` drops it, and a sum of bounds becomes NaN.
+#[test]
+#[ignore = "pending: compile.rs bounds with ∞·0"]
+fn compiled_bounds_are_never_nan() {
+    for (src, t) in [("t*exp(t)^(-3/2)", 700.0), ("tanh(gauss(1e-300^t))", -0.5)] {
+        let c = parse(src).compile().unwrap();
+        let (v, b) = c.eval_formula_with_error(t, 0.0);
+        assert!(!b.is_nan(), "{src} at {t}: {v} ± {b}");
+    }
+}
+
+/// Found by `simplify`: a constant folded below the normal range keeps only a few digits
+/// (1e-300·1e-17 = 1.0000002306925e-317), and the compiled bound does not count it:
+/// `1e-300*1e-17/t` at t = 1e-8 gives 1.000000230692537e-309 ± 0 where the exact value is
+/// 1e-309 to 16 digits.
+#[test]
+#[ignore = "pending: compile.rs const_error below the normal range"]
+fn compiled_bounds_count_constants_folded_into_subnormals() {
+    let c = parse("1e-300*1e-17/t").compile().unwrap();
+    let (v, b) = c.eval_formula_with_error(1e-8, 0.0);
+    let want = 1e-309;
+    assert!(
+        (v - want).abs() <= b + 1e-15 * want,
+        "{v:e} ± {b:e}, want {want:e}"
+    );
+}
+
+/// Found by `simplify`: a term whose constant factor underflows is dropped as zero although
+/// the term is not: `(2*t)^(-1100) + 1` simplifies to `1` (2⁻¹¹⁰⁰ = 0 in double precision, but
+/// at t = 0.5 the term is 1), `(3*t)^(-700) + 1/t` to `1/t`, and a product whose coefficients
+/// fold through an underflow, `t*1e-200*1e-200*1e200*1e200`, to `0` (it is 1e300 at
+/// t = 1e300; so is the unsimplified tree, evaluated left to right).
+#[test]
+#[ignore = "pending: simplify.rs folds underflowed constants to an absorbing 0"]
+fn simplify_keeps_terms_whose_constants_underflow() {
+    for (src, t) in [
+        ("(2*t)^(-1100) + 1", 0.5),
+        ("(3*t)^(-700) + 1/t", 1.0 / 3.0),
+        ("t*1e-200*1e-200*1e200*1e200", 1e300),
+    ] {
+        let e = parse(src);
+        let (want, got) = (e.eval_at(t), e.simplify().eval_at(t));
+        assert!(
+            (got - want).abs() <= 1e-14 * want.abs(),
+            "{src} simplified to {}: at t = {t:e}, {got:e} against {want:e}",
+            e.simplify().to_ascii()
+        );
+    }
+}
+
+/// Found by `simplify`: simplification sums the constants of a sum in another order than the
+/// one written, and compilation folds the result once more, charging only the last constant's
+/// half ulp: `(-1e-10 - (step(pi) - 1))*t` becomes `(0.9999999999 - step(pi))*t` and then a
+/// single coefficient −1.000000082740371e-10, with a bound of 2.2e-26 at t = 1 for an error of
+/// 8.3e-18 (the expression as written is exactly −1e-10 there; its tree evaluation gives
+/// that). The simplified form agrees with the original within the sum's condition
+/// (Σ|terms|·ε), which is what the fuzz target checks; the bound is what is wrong.
+#[test]
+#[ignore = "pending: compile.rs/simplify.rs bounds of folded constants"]
+fn compiled_bounds_count_the_rounding_of_folded_constants() {
+    let e = parse("(-1e-10 - (step(pi) - 1))*t");
+    assert_eq!(e.eval_at(1.0), -1e-10);
+    let (v, b) = e.compile().unwrap().eval_formula_with_error(1.0, 0.0);
+    assert!((v + 1e-10).abs() <= b, "{v:e} ± {b:e}, want -1e-10");
+}
+
+/// Found by `closed_form`: at a relative tolerance of 1e-10, quadrature of a product of narrow
+/// Gaussians (standard deviations 1e-3 to 1e-2) reports the tolerance met with a bound up to
+/// 14 times below its error; the closed forms are right (checked against mpmath at 40
+/// digits). At the default 1e-12 the bounds hold.
+#[test]
+#[ignore = "pending: quadrature's truncation estimate on narrow Gaussians"]
+fn quadrature_bounds_hold_for_narrow_gaussians() {
+    use flipshift_continuous::{QuadParams, convolve_lenient};
+    let x = parse("exp(-t^2/(2*1e-3^2))").compile().unwrap();
+    for (h, t, exact) in [
+        (
+            "exp(-t^2/(2*1.99e-3^2))",
+            -0.004485,
+            2.948_338_347_140_033e-4,
+        ),
+        (
+            "exp(-(t + 4.29442e-3)^2/(2*1.44e-3^2)) + exp(-t^2/(2*1e-3^2))",
+            -0.00795442,
+            2.329_385_597_487_057_2e-4,
+        ),
+    ] {
+        let h = parse(h).compile().unwrap();
+        let params = QuadParams {
+            rel_tol: 1e-10,
+            ..QuadParams::default()
+        };
+        let q = convolve_lenient(&h, &x, &[t], params).unwrap();
+        let (v, b) = (q.values[0], q.error_estimates[0]);
+        assert!((v - exact).abs() <= b, "{v:e} ± {b:e}, exact {exact:e}");
+    }
+}
+
+/// Found by the proptest run of the same property: the supports of `tri((t - 129.0283203125)/0.0185)`
+/// and `step(t + 1)`, placed for t = 128.0098203125, overlap on an interval 1.1e-14 long (the
+/// decimals read as doubles: 0.0185 is a little less than 0.0185), where quadrature, computing
+/// the supports' ends with rounding, finds them disjoint and answers 0 ± 0. The exact value,
+/// L²/(2w) with L = t − c + w + 1 in exact rationals of the doubles, is 3.354280597319836e-27,
+/// which the closed form gets.
+#[test]
+#[ignore = "pending: quadrature takes supports that meet within their rounding for disjoint"]
+fn quadrature_sees_supports_that_meet_within_their_rounding() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let (h, x, t) = (
+        parse("tri((t - 129.0283203125)/0.0185)"),
+        parse("step(t + 1)"),
+        128.0098203125,
+    );
+    let exact = 3.354280597319836e-27;
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    assert!((cv - exact).abs() <= cb, "closed form {cv:e} ± {cb:e}");
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!(
+        (v - exact).abs() <= b,
+        "quadrature {v:e} ± {b:e}, exact {exact:e}"
+    );
+}
+
+/// Found by the proptest run of `closed_form`'s property: far from the origin the rounding of
+/// a window's ends is not all in quadrature's bound. `tri(t/0.0149)` against
+/// `rect(((t - 144.1650390625)/0.0294418)/2)` at t = 144.1799390625 comes out as
+/// 1.4895694387919885e-2 ± 9.7e-17; the exact value (the window's ends and the triangle's
+/// area in exact rationals of the doubles) is 1.4895694387919187e-2, 7.2 times the bound away,
+/// about |tri|·ulp(144) — a window end placed an ulp off. The closed form is right.
+#[test]
+#[ignore = "pending: quadrature's bound for the placement of far window ends"]
+fn quadrature_bounds_count_where_far_window_ends_are() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let (h, x) = (
+        parse("tri(t/0.0149)"),
+        parse("rect(((t - 144.1650390625)/0.0294418)/2)"),
+    );
+    let (t, exact) = (144.1799390625, 1.4895694387919187e-2);
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    assert!((cv - exact).abs() <= cb, "closed form {cv:e} ± {cb:e}");
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!(
+        (v - exact).abs() <= b,
+        "quadrature {v:e} ± {b:e}, exact {exact:e}"
+    );
+}

@@ -1,0 +1,15 @@
+//! The discrete convolution's fast paths (FFT, the cost model's choice, FFT correlation, a
+//! plan) against the direct sum, within 8(n + m)·ε·Σ|h|·max|x|.
+#![no_main]
+
+use flipshift_testkit::properties::direct_agrees_with_fft;
+use flipshift_testkit::strategies::Bytes;
+use flipshift_testkit::strategies::signals::pair;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let p = pair(&mut Bytes::new(data), 4096, 512);
+    if let Err(why) = direct_agrees_with_fft(&p) {
+        panic!("{why}");
+    }
+});
