@@ -243,3 +243,74 @@ fn circular_mode_refuses_what_has_no_answer() {
         "--mode",
     );
 }
+
+#[test]
+fn periodic_convolve_matches_closed_forms_and_refuses_bad_periods() {
+    // cos(2πt) ⊛ (cos(2πt) + sin(4πt)) on the period 1 is ½cos(2πt).
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "cos(2*pi*t)",
+        "--x",
+        "cos(2*pi*t) + sin(4*pi*t)",
+        "--period",
+        "1",
+        "--t",
+        "0,0.1,0.25,3.7",
+    ]);
+    assert_eq!(v["period"], 1.0);
+    let want: Vec<f64> = [0.0, 0.1, 0.25, 3.7]
+        .iter()
+        .map(|t: &f64| 0.5 * (2.0 * std::f64::consts::PI * t).cos())
+        .collect();
+    close(&values(&v), &want, 1e-14);
+    // The sawtooth t on [0, 2) repeated, against cos(πt): −(P²/2π) sin(πt).
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "t",
+        "--x",
+        "cos(pi*t)",
+        "--period",
+        "2",
+        "--t",
+        "0.3,1.1,-0.4",
+        "--tol",
+        "1e-10",
+    ]);
+    let want: Vec<f64> = [0.3, 1.1, -0.4]
+        .iter()
+        .map(|t: &f64| -(4.0 / (2.0 * std::f64::consts::PI)) * (std::f64::consts::PI * t).sin())
+        .collect();
+    let bounds: Vec<f64> = serde_json::from_value(v["error_estimates"].clone()).unwrap();
+    for ((g, w), b) in values(&v).iter().zip(&want).zip(&bounds) {
+        assert!(
+            (g - w).abs() <= *b && *b <= 1e-10 * w.abs().max(1e-300) + 1e-15,
+            "{g} {w} {b}"
+        );
+    }
+    for p in ["0", "-1", "inf", "nan"] {
+        assert_bad_input(
+            &[
+                "convolve", "--h", "t", "--x", "1", "--period", p, "--t", "0",
+            ],
+            "--period",
+        );
+    }
+    assert_bad_input(
+        &[
+            "convolve",
+            "--h",
+            "t",
+            "--x",
+            "1",
+            "--period",
+            "1",
+            "--t",
+            "0",
+            "--method",
+            "closed-form",
+        ],
+        "--method",
+    );
+}
