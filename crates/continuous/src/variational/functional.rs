@@ -559,7 +559,12 @@ impl Functional {
         let truncation = info.error_estimate - info.rounding_error;
         info.converged
             || (info.error_estimate.is_finite()
-                && truncation <= self.outer.abs_tol.max(self.outer.rel_tol * v.abs()))
+                && truncation
+                    <= self
+                        .outer
+                        .abs_tol
+                        .max(self.outer.rel_tol * v.abs())
+                        .max(info.rounding_error))
     }
 
     /// $\int_D L(t, x, x')\\,dt$: symbolically along an expression, pointwise otherwise.
