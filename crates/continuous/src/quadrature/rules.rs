@@ -136,7 +136,7 @@ pub(super) fn gauss<E>(g: &mut Sample<'_, E>, a: f64, b: f64) -> Result<RuleResu
         }
         let rate = (f1 / f2).ln() / (h * (outer.0 - inner.0).abs());
         let m = rate * d;
-        // ∫₀^d f1·e^{rate·s} ds, capped at the whole panel's worth.
+        // ∫₀^d f1·e^{rate·s} ds (the exponent capped short of overflow).
         (f1 * if m > 1e-8 {
             m.min(700.0).exp_m1() / rate
         } else {
