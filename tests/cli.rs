@@ -1199,3 +1199,76 @@ fn derivative_with_a_signal_gives_z_t0_and_a_passing_gateaux_check() {
         "--x",
     );
 }
+
+#[test]
+fn lsgrad_at_the_exact_minimiser_ends_at_the_rounding_level_with_a_bound_per_point() {
+    // y = gauss * gauss exactly: the gradient is identically zero, and each value's bound holds.
+    let v = json_ok(&[
+        "lsgrad",
+        "--h",
+        "gauss(t)",
+        "--x",
+        "gauss(t)",
+        "--y",
+        "gauss(t/sqrt(2))/sqrt(2)",
+        "--s",
+        "-2:2:9",
+    ]);
+    let est: Vec<f64> = v["error_estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_f64().unwrap())
+        .collect();
+    let vals = values(&v);
+    assert_eq!(est.len(), vals.len());
+    for (g, e) in vals.iter().zip(&est) {
+        assert!(g.abs() <= *e && *e < 1e-15, "{g} ± {e}");
+    }
+    // Data that is e^{−t}·step(t): outside its support it is zero, not e^{10⁴}·0.
+    // δJ/δx(s) = ∫ gauss(t − s)((gauss * rect)(t) − y(t)) dt, checked against a dense sum.
+    let v = json_ok(&[
+        "lsgrad",
+        "--h",
+        "gauss(t)",
+        "--x",
+        "rect(t)",
+        "--y",
+        "exp(-t)*step(t)",
+        "--s",
+        "0,1",
+    ]);
+    let vals = values(&v);
+    let phi = |u: f64| (-(u * u) / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let cdf = |u: f64| 0.5 * (1.0 + erf_approx(u / std::f64::consts::SQRT_2));
+    for (k, s) in [0.0f64, 1.0].iter().enumerate() {
+        let n = 520_000; // the jump of y at 0 falls on a cell edge
+        let (a, b) = (-12.0, 14.0);
+        let d = (b - a) / f64::from(n);
+        let mut sum = 0.0;
+        for i in 0..n {
+            let t = a + (f64::from(i) + 0.5) * d;
+            let z = cdf(t + 0.5) - cdf(t - 0.5);
+            let y = if t > 0.0 { (-t).exp() } else { 0.0 };
+            sum += phi(t - s) * (z - y) * d;
+        }
+        assert!(
+            (vals[k] - sum).abs() < 1e-6,
+            "s = {s}: {} vs {sum}",
+            vals[k]
+        );
+    }
+}
+
+/// erf to ~1e-7 (Abramowitz–Stegun 7.1.26 is 1.5e-7): enough for a 1e-6 check.
+fn erf_approx(x: f64) -> f64 {
+    let s = x.signum();
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    s * y
+}

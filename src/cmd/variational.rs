@@ -122,7 +122,7 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
     }
     let form = j.gradient_form();
     let (value, value_err) = j.value(&x).context("J")?;
-    let g = j.gradient(&x, &s).context("δJ/δx")?;
+    let g = j.gradient_lenient(&x, &s).context("δJ/δx")?;
     let max_err = g.error_estimates.iter().copied().fold(value_err, f64::max);
     let mut text = format!(
         "J[x] = {} ± {}\n{}\n",
@@ -152,6 +152,7 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         .numbers("grid", &s)?
         .number("J", value)?
         .number("error_estimate", max_err)?
+        .numbers("error_estimates", &g.error_estimates)?
         .field(
             "method",
             json!(if exact.is_some() {
@@ -212,7 +213,16 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         .chain(columns.iter().map(|c| c.1.as_slice()))
         .collect();
     text.push_str(&table(&headers, &cols));
-    Ok(out.with_text(text))
+    super::continuous::unmet_error(
+        &format!(
+            "the relative tolerance {:e} of the outer integral",
+            j.outer.rel_tol
+        ),
+        &s,
+        &g,
+        "the inner convolution's own error allows no better here",
+        out.with_text(text),
+    )
 }
 
 /// Arguments of `hessian-kernel`.
@@ -258,6 +268,7 @@ pub fn hessian_kernel(a: &HessianKernelArgs) -> Result<Output, CliError> {
     let mut out = Output::vector("hessian-kernel", &v.values)?
         .numbers("grid", &t)?
         .number("error_estimate", max_err)?
+        .numbers("error_estimates", &v.error_estimates)?
         .field("method", json!(method));
     if let Some(e) = k.expr() {
         text.push_str(&format!(":\na(t) = {}", e.to_unicode()));

@@ -9,7 +9,9 @@
 //! error, whether it says the tolerance was met or not.
 //!
 //! `FLIPSHIFT_REFERENCE=path` runs another file of the same format (the 10,000-case run of
-//! ACCURACY.md); with `--nocapture` the test prints its table.
+//! ACCURACY.md); with `--nocapture` the test prints its table. `FLIPSHIFT_REFERENCE_CSV=path`
+//! also writes one line per case (path taken, outcome, value, bound, error, reference) for
+//! `crates/testkit/reference/accuracy.py`, which makes ACCURACY.md's tables from it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flipshift_continuous::{ConvPath, Expr, QuadParams, convolve_auto_lenient};
@@ -33,10 +35,32 @@ fn every_bound_holds_against_the_high_precision_reference() {
     let path = std::env::var("FLIPSHIFT_REFERENCE")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| data_dir().join("convolutions.json"));
-    let cases = conv_cases(&path).unwrap();
+    check(&path, false);
+}
+
+/// The cases of the 10,000-case run (ACCURACY.md) whose bound or tolerance did not hold:
+/// bounds below the error, `0 ± 0` for narrow overlaps, tiny overlaps rejected as singular,
+/// and values accepted as met with bounds far looser than the tolerance. Each must hold its
+/// bound and, where it says the tolerance was met, the tolerance.
+#[test]
+#[ignore = "known failures of the bounds, listed in ACCURACY.md; run with --ignored"]
+fn the_cases_that_broke_the_contract_hold_it() {
+    check(&data_dir().join("convolutions_regressions.json"), true);
+}
+
+/// Every case of `path` against its reference; with `strict`, also no value reported as met
+/// beyond its tolerance.
+fn check(path: &std::path::Path, strict: bool) {
+    let cases = conv_cases(path).unwrap();
     assert!(!cases.is_empty());
     let mut tally = Tally::default();
     let mut failures = Vec::new();
+    let mut csv = std::env::var_os("FLIPSHIFT_REFERENCE_CSV").map(|_| {
+        vec![
+            "case\tfamilies\tpath\toutcome\tvalue\tbound\terror\treference\ttol\tabs_integral"
+                .to_string(),
+        ]
+    });
     for (i, c) in cases.iter().enumerate() {
         let (h, x) = (Expr::parse(&c.h).unwrap(), Expr::parse(&c.x).unwrap());
         let params = QuadParams {
@@ -47,6 +71,15 @@ fn every_bound_holds_against_the_high_precision_reference() {
             Ok(r) => r,
             Err(e) => {
                 tally.errors += 1;
+                if let Some(rows) = csv.as_mut() {
+                    rows.push(format!(
+                        "{i}\t{}\t-\terror: {e}\t\t\t\t{:e}\t{:e}\t{:e}",
+                        c.families.join("*"),
+                        c.value,
+                        c.tol,
+                        c.abs_integral
+                    ));
+                }
                 failures.push(format!(
                     "case {i}: error {e}\n  h = {}\n  x = {}\n  t = {:?}",
                     c.h, c.x, c.t
@@ -87,9 +120,39 @@ fn every_bound_holds_against_the_high_precision_reference() {
                 c.t
             )
         };
+        // Met means within the tolerance, or within the rounding level of ∫|f| for a value
+        // that cancels to (near) zero — not "zero to within a bound" of any size, which let
+        // 1e27 ± 3e46 count as right.
+        let within_tol = err <= tol.max(floor);
+        if let Some(rows) = csv.as_mut() {
+            let outcome = match (met, err <= bound) {
+                (true, true) if within_tol => "right",
+                (true, true) => "within-bound-beyond-tol",
+                (true, false) => "silently-wrong",
+                (false, true) => "refused",
+                (false, false) => "refused-below-error",
+            };
+            let how = match &path {
+                ConvPath::ClosedForm(_) => "closed-form",
+                ConvPath::Quadrature(_) => "quadrature",
+                ConvPath::Mixed { .. } => "closed-form+quadrature",
+            };
+            rows.push(format!(
+                "{i}\t{}\t{how}\t{outcome}\t{v:e}\t{bound:e}\t{err:e}\t{:e}\t{:e}\t{:e}",
+                c.families.join("*"),
+                c.value,
+                c.tol,
+                c.abs_integral
+            ));
+        }
         match (met, err <= bound) {
-            (true, true) if err <= tol.max(floor).max(bound.min(v.abs())) => tally.right += 1,
-            (true, true) => tally.within_bound_beyond_tol += 1,
+            (true, true) if within_tol => tally.right += 1,
+            (true, true) => {
+                tally.within_bound_beyond_tol += 1;
+                if strict {
+                    failures.push(describe());
+                }
+            }
             (true, false) => {
                 tally.silently_wrong += 1;
                 failures.push(describe());
@@ -113,13 +176,19 @@ fn every_bound_holds_against_the_high_precision_reference() {
             }
         }
     }
+    if let (Some(rows), Some(out)) = (csv, std::env::var_os("FLIPSHIFT_REFERENCE_CSV")) {
+        std::fs::write(&out, rows.join("\n") + "\n").unwrap();
+    }
     println!("reference: {} ({} cases)", path.display(), cases.len());
     println!("{tally:#?}");
     for f in failures.iter().take(40) {
         println!("{f}");
     }
     assert!(
-        tally.silently_wrong == 0 && tally.refused_below_error == 0 && tally.errors == 0,
+        tally.silently_wrong == 0
+            && tally.refused_below_error == 0
+            && tally.errors == 0
+            && (!strict || tally.within_bound_beyond_tol == 0),
         "{tally:?}; first failures:\n{}",
         failures
             .iter()

@@ -25,6 +25,7 @@
 
 mod bridge;
 mod buffers;
+mod circular;
 mod convolution;
 mod direct_sum;
 mod discretize;
@@ -42,6 +43,10 @@ mod toeplitz;
 mod toeplitz_solvers;
 
 pub use bridge::*;
+pub use circular::{
+    CircularSolveInfo, circulant_eigenvalues, circulant_matrix, circular_convolve,
+    circular_correlate, circular_jacobian, circular_ls_cost, circular_ls_gradient, circular_solve,
+};
 pub use convolution::{Method, Mode, convolve, correlate};
 pub use discretize::{Convergence, Discretize, FunctionalAgreement};
 pub use error::DiscreteError;

@@ -212,17 +212,22 @@ impl ClosedForm {
 impl ClosedForm {
     /// The values at `t` with their rounding bounds; the points whose bound misses `params`
     /// (relative to the value, or absolutely) are listed in [`ConvOutput::unmet`]. A value
-    /// that is zero to within its bound is accepted: its bound is all rounding.
+    /// that is zero to within a bound at the rounding level of the largest value asked for is
+    /// accepted (the end of a support); a larger bound is not.
     pub fn values(&self, t: &[f64], params: QuadParams) -> ConvOutput {
         let (values, error_estimates): (Vec<f64>, Vec<f64>) =
             t.iter().map(|&ti| self.eval_with_error(ti)).unzip();
+        // The scale of the values asked for: a value that is zero to within a bound at the
+        // rounding level of that scale (the end of a support) is met.
+        let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let level = 64.0 * f64::EPSILON * scale;
         let unmet = (0..t.len())
             .filter(|&i| {
                 !accepts(
                     values[i],
                     error_estimates[i],
                     error_estimates[i],
-                    0.0,
+                    level,
                     &params,
                 )
             })

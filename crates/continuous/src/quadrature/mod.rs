@@ -92,8 +92,8 @@ pub struct QuadInfo {
 /// within its rounding level $64\varepsilon(\int|f| - |\int f|)$ (no floating-point sum of
 /// the integrand resolves more; `rounding_level` is $64\varepsilon\int|f|$); or the value is
 /// zero to within what double precision resolves of the integrand (|value| ≤ `err` with
-/// truncation already below rounding), where a relative tolerance has no meaning and the honest
-/// answer is the value with its bound.
+/// truncation already below rounding and `err` within $16 \times$ `rounding_level`), where a
+/// relative tolerance has no meaning and the honest answer is the value with its bound.
 pub(crate) fn accepts(
     value: f64,
     err: f64,
@@ -106,8 +106,13 @@ pub(crate) fn accepts(
         .abs_tol
         .max(params.rel_tol * value.abs())
         .max(cancelled);
-    // Below 1e-300 nothing is left to resolve in double precision.
-    err <= target || err < 1e-300 || (value.abs() <= err && err - rounding <= rounding)
+    // Below 1e-300 nothing is left to resolve in double precision. A value that is zero to
+    // within a bound made of rounding is accepted only when that bound is itself at the
+    // rounding level of ∫|f| (an integral that cancels to zero), never for a bound of any size
+    // (a closed form that cancels catastrophically passes no rounding level and falls back).
+    err <= target
+        || err < 1e-300
+        || (value.abs() <= err && err - rounding <= rounding && err <= 16.0 * rounding_level)
 }
 
 /// An integrand together with what it knows about itself: the fuller input of

@@ -236,11 +236,33 @@ impl Expr {
             Expr::Neg(a) => -a.eval_with(lookup)?,
             Expr::Add(a, b) => a.eval_with(lookup)? + b.eval_with(lookup)?,
             Expr::Sub(a, b) => a.eval_with(lookup)? - b.eval_with(lookup)?,
-            Expr::Mul(a, b) => a.eval_with(lookup)? * b.eval_with(lookup)?,
+            Expr::Mul(a, b) => {
+                let (x, y) = (a.eval_with(lookup)?, b.eval_with(lookup)?);
+                let p = x * y;
+                // ∞·0 where the zero is a factor outside its own support (e^{10⁴}·step(−10⁴)):
+                // the product is zero there, whatever the other factor gives.
+                if p.is_nan() && ((x == 0.0 && y.is_infinite()) || (y == 0.0 && x.is_infinite())) {
+                    let zero = if x == 0.0 { a } else { b };
+                    if let Some(t) = lookup("t")
+                        && !zero.support_contains(t)
+                    {
+                        return Ok(0.0);
+                    }
+                }
+                p
+            }
             Expr::Div(a, b) => a.eval_with(lookup)? / b.eval_with(lookup)?,
             Expr::Pow(a, b) => pow(a.eval_with(lookup)?, b.eval_with(lookup)?),
             Expr::Call(f, a) => f.apply(a.eval_with(lookup)?),
         })
+    }
+
+    /// Whether `t` lies in the expression's support (with respect to `t`).
+    fn support_contains(&self, t: f64) -> bool {
+        match super::support::support_range(self) {
+            super::support::Range::Empty => false,
+            super::support::Range::Span(lo, hi) => lo <= t && t <= hi,
+        }
     }
 
     /// Replace every occurrence of the variable `var` by `with` (not simplified).

@@ -153,6 +153,14 @@ fn render(e: &Expr, style: Style) -> String {
             format!("{neg_sign}{inner}")
         }
         Expr::Add(a, b) => {
+            // a + (−c·y) reads a − c·y.
+            if let Expr::Mul(c, y) = &**b
+                && let Expr::Num(v) = **c
+                && v < 0.0
+            {
+                let nb = Expr::Mul(Box::new(Expr::Num(-v)), y.clone());
+                return format!("{}{minus}{}", wrap(a, 1, style), wrap(&nb, 2, style));
+            }
             let rhs = match **b {
                 Expr::Neg(_) => paren(render(b, style), style),
                 Expr::Num(v) if v < 0.0 => paren(render(b, style), style),

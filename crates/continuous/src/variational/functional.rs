@@ -5,8 +5,8 @@
 use crate::closed_form::{ClosedForm, ConvPath, NoClosedForm, convolve_symbolic};
 use crate::convolution::{ConvOutput, Convolution};
 use crate::error::{ContinuousError, Result};
-use crate::quadrature::{QuadParams, integrate};
-use crate::realfn::{Interval, RealFn};
+use crate::quadrature::{Integrand, QuadParams, integrate, integrate_with};
+use crate::realfn::{Features, Interval, RealFn};
 use crate::symbolic::{CompiledExpr, Expr};
 use crate::variational::gateaux::{GateauxReport, richardson_directional};
 use crate::variational::losses::{self, U};
@@ -195,6 +195,11 @@ struct Blurred<'a> {
     conv: Convolution<&'a dyn RealFn, &'a dyn RealFn>,
     closed: Option<ClosedForm>,
     worst: Cell<f64>,
+    /// The error bound of the last value given.
+    last: Cell<f64>,
+    /// Values by quadrature already computed, by the bits of t (outer integrals at many
+    /// points revisit the same nodes).
+    memo: RefCell<std::collections::HashMap<u64, (f64, f64)>>,
     failure: RefCell<Option<ContinuousError>>,
 }
 
@@ -212,6 +217,8 @@ impl<'a> Blurred<'a> {
             },
             closed,
             worst: Cell::new(0.0),
+            last: Cell::new(0.0),
+            memo: RefCell::new(std::collections::HashMap::new()),
             failure: RefCell::new(None),
         }
     }
@@ -219,11 +226,18 @@ impl<'a> Blurred<'a> {
         if let Some(cf) = &self.closed {
             let (v, e) = cf.eval_with_error(t);
             self.worst.set(self.worst.get().max(e));
+            self.last.set(e);
+            return v;
+        }
+        if let Some(&(v, e)) = self.memo.borrow().get(&t.to_bits()) {
+            self.last.set(e);
             return v;
         }
         match self.conv.try_eval(t) {
             Ok((v, e)) => {
                 self.worst.set(self.worst.get().max(e));
+                self.last.set(e);
+                self.memo.borrow_mut().insert(t.to_bits(), (v, e));
                 v
             }
             // Short of the inner tolerance (a value at its rounding floor): its best value, with
@@ -234,6 +248,10 @@ impl<'a> Blurred<'a> {
                 ..
             }) if estimate.is_finite() && error_estimate.is_finite() => {
                 self.worst.set(self.worst.get().max(error_estimate));
+                self.last.set(error_estimate);
+                self.memo
+                    .borrow_mut()
+                    .insert(t.to_bits(), (estimate, error_estimate));
                 estimate
             }
             Err(err) => {
@@ -493,30 +511,37 @@ impl Functional {
                 let mut bps = z.conv.breakpoints();
                 bps.extend(d.g_breaks.iter().copied());
                 bps.extend(ends(&self.domain));
-                let gu_max = Cell::new(0.0f64);
-                let res = integrate(
-                    &|t| {
-                        let u = z.eval(t);
-                        gu_max.set(gu_max.get().max(self.eval_g(&d.g_u, d, t, u).abs()));
-                        self.eval_g(&d.g, d, t, u)
-                    },
-                    iv,
-                    &bps,
-                    self.outer,
-                );
-                let (v, info) = z.settle(res)?;
-                // An inner error δ moves G by about |G_u|·δ; over the width where the integrand
-                // lives (the breakpoints' span plus a margin on an infinite range).
-                let width = if iv.is_bounded() {
-                    iv.width()
-                } else {
-                    let lo = bps.iter().copied().fold(f64::INFINITY, f64::min);
-                    let hi = bps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    if hi > lo { hi - lo + 10.0 } else { 10.0 }
+                // Each sample carries what the inner error δz does to G: |G_u|·δz + ½|G_uu|·δz²
+                // (so that J = 0 at an exact fit ends at that level, not at a relative goal).
+                let f = |t: f64| {
+                    let u = z.eval(t);
+                    let du = z.last.get() + 4.0 * f64::EPSILON * u.abs();
+                    let g = self.eval_g(&d.g, d, t, u);
+                    let g_u = self.eval_g(&d.g_u, d, t, u).abs();
+                    let g_uu = self.eval_g(&d.g_uu, d, t, u).abs();
+                    (
+                        g,
+                        g_u * du + 0.5 * g_uu * du * du + 4.0 * f64::EPSILON * g.abs(),
+                    )
                 };
-                let inner = z.worst.get() * gu_max.get() * width;
+                let features = Features::default();
+                let ig = Integrand {
+                    f: &f,
+                    bound: None,
+                    breakpoints: &bps,
+                    features: &features,
+                };
+                let res = integrate_with(&ig, iv, self.outer);
+                let (v, info) = z.settle(res)?;
+                if !self.settled(v, &info) {
+                    return Err(ContinuousError::NoConvergence {
+                        estimate: v,
+                        error_estimate: info.error_estimate,
+                        evaluations: info.evaluations,
+                    });
+                }
                 total.0 += v;
-                total.1 += info.error_estimate + inner;
+                total.1 += info.error_estimate;
             }
         }
         if let Some(l) = &self.reg {
@@ -525,6 +550,21 @@ impl Functional {
             total.1 += e;
         }
         Ok(total)
+    }
+
+    /// Whether an outer integral is done: its tolerance met, or its truncation within the
+    /// tolerance and the rest of its bound the inner values' own error, which no refinement of
+    /// the outer integral can reduce (the bound, reported, says how far that is).
+    fn settled(&self, v: f64, info: &crate::quadrature::QuadInfo) -> bool {
+        let truncation = info.error_estimate - info.rounding_error;
+        info.converged
+            || (info.error_estimate.is_finite()
+                && truncation
+                    <= self
+                        .outer
+                        .abs_tol
+                        .max(self.outer.rel_tol * v.abs())
+                        .max(info.rounding_error))
     }
 
     /// $\int_D L(t, x, x')\\,dt$: symbolically along an expression, pointwise otherwise.
@@ -560,12 +600,15 @@ impl Functional {
     }
 
     /// The data term's part of a first or second variation at each `s`:
-    /// $\int_D h(t - s)\\, w(t)\\,dt$ with $w(t) = $ `weight(t, z(t))`.
+    /// $\int_D h(t - s)\\, w(t)\\,dt$ with $(w(t), \delta w(t)) = $ `weight(t, z(t), δz(t))`: the
+    /// weight and a bound on its error given the inner value's. Each sample carries that error,
+    /// so a variation that is zero (x the minimiser) ends at the level the inner values allow;
+    /// points that miss the tolerance are listed in `unmet` with their best values.
     fn correlate_data(
         &self,
         d: &DataTerm,
         z: &Blurred<'_>,
-        weight: &dyn Fn(f64, f64) -> f64,
+        weight: &dyn Fn(f64, f64, f64) -> (f64, f64),
         extra_breaks: &[f64],
         s: &[f64],
     ) -> Result<ConvOutput> {
@@ -587,20 +630,28 @@ impl Functional {
             let mut bps = common.clone();
             bps.extend(hb.iter().map(|b| b + si));
             bps.extend(ends(&hs).map(|b| b + si));
-            let res = integrate(
-                &|t| {
-                    let k = d.h.eval(t - si);
-                    if k == 0.0 {
-                        0.0
-                    } else {
-                        k * weight(t, z.eval(t))
-                    }
-                },
-                iv,
-                &bps,
-                self.outer,
-            );
+            let f = |t: f64| {
+                let k = d.h.eval(t - si);
+                if k == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    let u = z.eval(t);
+                    let (w, dw) = weight(t, u, z.last.get());
+                    (k * w, k.abs() * dw + f64::EPSILON * (k * w).abs())
+                }
+            };
+            let features = Features::default();
+            let ig = Integrand {
+                f: &f,
+                bound: None,
+                breakpoints: &bps,
+                features: &features,
+            };
+            let res = integrate_with(&ig, iv, self.outer);
             let (v, info) = z.settle(res)?;
+            if !self.settled(v, &info) {
+                out.unmet.push(out.values.len());
+            }
             out.values.push(v);
             out.error_estimates.push(info.error_estimate);
             out.evaluations += info.evaluations;
@@ -608,17 +659,15 @@ impl Functional {
         Ok(out)
     }
 
-    /// $\int |h|$, for carrying inner errors into outer estimates.
-    fn h_l1(&self, d: &DataTerm) -> Result<f64> {
-        let s = d.h.support();
-        let mut bps = d.h.breakpoints();
-        bps.extend(ends(&s));
-        let (v, _) = integrate(&|t| d.h.eval(t).abs(), s, &bps, self.outer)?;
-        Ok(v)
+    /// $\delta J/\delta x(s)$ at each point of `s`, with error estimates; an error
+    /// ([`ContinuousError::NoConvergence`]) if any point misses the outer tolerance.
+    pub fn gradient(&self, x: &(impl AsSignal + ?Sized), s: &[f64]) -> Result<ConvOutput> {
+        self.gradient_lenient(x, s)?.require_converged()
     }
 
-    /// $\delta J/\delta x(s)$ at each point of `s`, with error estimates.
-    pub fn gradient(&self, x: &(impl AsSignal + ?Sized), s: &[f64]) -> Result<ConvOutput> {
+    /// [`Functional::gradient`], but the points that miss the tolerance are listed in
+    /// [`ConvOutput::unmet`] with their best values and bounds instead of failing the call.
+    pub fn gradient_lenient(&self, x: &(impl AsSignal + ?Sized), s: &[f64]) -> Result<ConvOutput> {
         let x = x.as_signal()?;
         self.gradient_of(&*x, s)
     }
@@ -626,31 +675,51 @@ impl Functional {
     fn gradient_of(&self, x: &dyn Signal, s: &[f64]) -> Result<ConvOutput> {
         check_points(s)?;
         check_signal(x, "the signal x")?;
+        let exact = self.closed_gradient(x);
+        let z = self
+            .data
+            .as_ref()
+            .map(|d| Blurred::new(&*d.h, x, self.inner));
+        self.gradient_in(x, exact.as_ref(), z.as_ref(), s)
+    }
+
+    /// [`Self::gradient_of`] with the closed form and the inner convolution prepared once (a
+    /// Gateaux check asks for the gradient at every node of its own quadrature).
+    fn gradient_in(
+        &self,
+        x: &dyn Signal,
+        exact: Option<&ClosedForm>,
+        z: Option<&Blurred<'_>>,
+        s: &[f64],
+    ) -> Result<ConvOutput> {
         let mut out = ConvOutput {
             values: vec![0.0; s.len()],
             error_estimates: vec![0.0; s.len()],
             evaluations: 0,
             unmet: Vec::new(),
         };
-        if let Some(exact) = self.closed_gradient(x) {
+        if let Some(exact) = exact {
             for (k, &si) in s.iter().enumerate() {
                 let (v, e) = exact.eval_with_error(si);
                 out.values[k] += v;
                 out.error_estimates[k] += e;
             }
-        } else if let Some(d) = &self.data {
-            let z = Blurred::new(&*d.h, x, self.inner);
-            let g_uu_max = Cell::new(0.0f64);
-            let weight = |t: f64, u: f64| {
-                g_uu_max.set(g_uu_max.get().max(self.eval_g(&d.g_uu, d, t, u).abs()));
-                self.eval_g(&d.g_u, d, t, u)
+        } else if let (Some(d), Some(z)) = (&self.data, z) {
+            // δG_u = |G_uu|·δz, and the rounding of G_u itself.
+            let weight = |t: f64, u: f64, du: f64| {
+                let w = self.eval_g(&d.g_u, d, t, u);
+                let g_uu = self.eval_g(&d.g_uu, d, t, u).abs();
+                (
+                    w,
+                    g_uu * (du + 4.0 * f64::EPSILON * u.abs()) + 4.0 * f64::EPSILON * w.abs(),
+                )
             };
-            let part = self.correlate_data(d, &z, &weight, &[], s)?;
-            let inner = z.worst.get() * g_uu_max.get() * self.h_l1(d)?;
+            let part = self.correlate_data(d, z, &weight, &[], s)?;
             for (k, (v, e)) in part.values.iter().zip(&part.error_estimates).enumerate() {
                 out.values[k] += v;
-                out.error_estimates[k] += e + inner;
+                out.error_estimates[k] += e;
             }
+            out.unmet.extend(part.unmet);
             out.evaluations += part.evaluations;
         }
         if let Some(l) = &self.reg {
@@ -704,8 +773,19 @@ impl Functional {
     }
 
     /// The Hessian-vector product $(\nabla^2 J\\, v)(s)$ at each point of `s`: the second variation
-    /// of $J$ at `x` in the direction `v`.
+    /// of $J$ at `x` in the direction `v`; an error if any point misses the outer tolerance.
     pub fn hessian_vector(
+        &self,
+        x: &(impl AsSignal + ?Sized),
+        v: &(impl AsSignal + ?Sized),
+        s: &[f64],
+    ) -> Result<ConvOutput> {
+        self.hessian_vector_lenient(x, v, s)?.require_converged()
+    }
+
+    /// [`Functional::hessian_vector`], with the points that miss the tolerance listed in
+    /// [`ConvOutput::unmet`] instead of failing the call.
+    pub fn hessian_vector_lenient(
         &self,
         x: &(impl AsSignal + ?Sized),
         v: &(impl AsSignal + ?Sized),
@@ -725,24 +805,30 @@ impl Functional {
         if let Some(d) = &self.data {
             let z = Blurred::new(&*d.h, x, self.inner);
             let hv = Blurred::new(&*d.h, v, self.inner);
-            let weight = |t: f64, u: f64| {
-                let w = self.eval_g(&d.g_uu, d, t, u);
-                if w == 0.0 { 0.0 } else { w * hv.eval(t) }
+            let g3 = d.g_uu.diff(U).simplify();
+            let g3_zero = g3.constant_value() == Some(0.0);
+            // w = G_uu·(h*v): δz moves it by |G_uuu|·|h*v|·δz, δ(h*v) by |G_uu|·δ(h*v).
+            let weight = |t: f64, u: f64, du: f64| {
+                let g_uu = self.eval_g(&d.g_uu, d, t, u);
+                if g_uu == 0.0 {
+                    return (0.0, 0.0);
+                }
+                let zv = hv.eval(t);
+                let w = g_uu * zv;
+                let mut dw = g_uu.abs() * hv.last.get() + 4.0 * f64::EPSILON * w.abs();
+                if !g3_zero {
+                    let g_uuu = self.eval_g(&g3, d, t, u).abs();
+                    dw += g_uuu * zv.abs() * (du + 4.0 * f64::EPSILON * u.abs());
+                }
+                (w, dw)
             };
             let part = self.correlate_data(d, &z, &weight, &hv.conv.breakpoints(), s)?;
             let part = hv.settle(Ok(part))?;
-            let g3 = d.g_uu.diff(U).simplify();
-            // Inner errors: δz moves G_uu·(h*v) by |G_uuu|·|h*v|·δz, δ(h*v) by |G_uu|·δ(h*v).
-            let scale = self.h_l1(d)?;
-            let g3_zero = g3.constant_value() == Some(0.0);
             for (k, (val, e)) in part.values.iter().zip(&part.error_estimates).enumerate() {
                 out.values[k] += val;
-                let mut inner = hv.worst.get() * val.abs().max(1.0);
-                if !g3_zero {
-                    inner += z.worst.get() * val.abs().max(1.0);
-                }
-                out.error_estimates[k] += e + inner * scale;
+                out.error_estimates[k] += e;
             }
+            out.unmet.extend(part.unmet);
             out.evaluations += part.evaluations;
         }
         if let Some(l) = &self.reg {
@@ -807,34 +893,102 @@ impl Functional {
             bps.extend(d.h.breakpoints());
         }
         bps.extend(ends(&self.domain));
-        // The gradient at the outer nodes, one point at a time (each is itself a nested
-        // quadrature); a failure is remembered and reported.
-        let failure: RefCell<Option<ContinuousError>> = RefCell::new(None);
-        let grad_at = |si: f64| match self.gradient_of(x, &[si]) {
-            Ok(o) => o.values[0],
-            Err(e) => {
-                failure.borrow_mut().get_or_insert(e);
-                f64::NAN
-            }
-        };
+        check_signal(x, "the signal x")?;
         let params = QuadParams {
             rel_tol: 1e-10,
             ..self.outer
         };
-        let res = integrate(
-            &|si| {
-                let p = phi.eval(si);
-                if p == 0.0 { 0.0 } else { p * grad_at(si) }
-            },
-            support,
-            &bps,
-            params,
-        );
-        if let Some(e) = failure.borrow_mut().take() {
-            return Err(e);
-        }
-        let (inner_product, _) = res?;
+        let inner_product = match (self.closed_gradient(x), &self.data) {
+            // The gradient in closed form: ∫ φ·δJ/δx directly.
+            (Some(exact), _) => {
+                let reg = self.reg.as_ref().map(euler_lagrange);
+                let reg = match (&reg, x.expr()) {
+                    (Some(el), Some(xe)) => Some(along_path(el, xe)?.compile()?),
+                    _ => None,
+                };
+                let f = |si: f64| {
+                    let p = phi.eval(si);
+                    if p == 0.0 {
+                        return 0.0;
+                    }
+                    let mut g = exact.eval_with_error(si).0;
+                    if self.domain.contains(si) {
+                        g += match (&reg, &self.reg) {
+                            (Some(f), _) => f.eval(si),
+                            (None, Some(l)) => along(&euler_lagrange(l), x, si),
+                            (None, None) => 0.0,
+                        };
+                    }
+                    p * g
+                };
+                integrate(&f, support, &bps, params)?.0
+            }
+            // Otherwise by Fubini, ∫φ(s)∫h(t − s)G_u(t, z(t))dt ds = ∫G_u(t, z(t))·(h*φ)(t)dt:
+            // two nested integrals instead of three (the same first variation, integrated in
+            // the other order), plus the regulariser's ∫E·φ.
+            (None, Some(d)) => {
+                let z = Blurred::new(&*d.h, x, self.inner);
+                let hp = Blurred::new(&*d.h, phi, self.inner);
+                let mut total = 0.0;
+                if let Some(iv) = hp.conv.support().intersect(&self.domain) {
+                    let mut tb = z.conv.breakpoints();
+                    tb.extend(hp.conv.breakpoints());
+                    tb.extend(d.g_breaks.iter().copied());
+                    tb.extend(ends(&self.domain));
+                    let res = integrate(
+                        &|t| {
+                            let q = hp.eval(t);
+                            if q == 0.0 {
+                                0.0
+                            } else {
+                                q * self.eval_g(&d.g_u, d, t, z.eval(t))
+                            }
+                        },
+                        iv,
+                        &tb,
+                        params,
+                    );
+                    let res = hp.settle(res);
+                    total += z.settle(res)?.0;
+                }
+                total + self.regulariser_against(x, phi, support, &bps, params)?
+            }
+            (None, None) => self.regulariser_against(x, phi, support, &bps, params)?,
+        };
         Ok(GateauxReport::new(directional, inner_product))
+    }
+
+    /// $\int_{D} E(s)\\, \varphi(s)\\,ds$ for the regulariser's Euler–Lagrange term $E$ along `x`.
+    fn regulariser_against(
+        &self,
+        x: &dyn Signal,
+        phi: &dyn Signal,
+        support: Interval,
+        bps: &[f64],
+        params: QuadParams,
+    ) -> Result<f64> {
+        let Some(l) = &self.reg else {
+            return Ok(0.0);
+        };
+        let Some(iv) = support.intersect(&self.domain) else {
+            return Ok(0.0);
+        };
+        let el = euler_lagrange(l);
+        let compiled = match x.expr() {
+            Some(xe) => Some(along_path(&el, xe)?.compile()?),
+            None => None,
+        };
+        let f = |si: f64| {
+            let p = phi.eval(si);
+            if p == 0.0 {
+                return 0.0;
+            }
+            p * match &compiled {
+                Some(f) => f.eval(si),
+                None => along(&el, x, si),
+            }
+        };
+        Ok(integrate(&f, iv, bps, params)?.0)
     }
 }
 
