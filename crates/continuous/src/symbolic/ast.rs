@@ -242,8 +242,14 @@ impl Expr {
                 // ∞·0 where the zero is a factor outside its own support (e^{10⁴}·step(−10⁴)):
                 // the product is zero there, whatever the other factor gives.
                 if p.is_nan() && ((x == 0.0 && y.is_infinite()) || (y == 0.0 && x.is_infinite())) {
-                    let zero = if x == 0.0 { a } else { b };
-                    if let Some(t) = lookup("t")
+                    let (zero, other) = if x == 0.0 { (a, b) } else { (b, a) };
+                    // Only an overflow (no pole in the other factor) is such an ∞.
+                    let pole = other.any(&|e| {
+                        matches!(e, Expr::Div(..) | Expr::Call(Func::Log | Func::Tan, _))
+                            || matches!(e, Expr::Pow(_, q) if q.constant_value().is_none_or(|q| q < 0.0))
+                    });
+                    if !pole
+                        && let Some(t) = lookup("t")
                         && !zero.support_contains(t)
                     {
                         return Ok(0.0);
@@ -255,6 +261,20 @@ impl Expr {
             Expr::Pow(a, b) => pow(a.eval_with(lookup)?, b.eval_with(lookup)?),
             Expr::Call(f, a) => f.apply(a.eval_with(lookup)?),
         })
+    }
+
+    /// Whether `pred` holds for this node or any below it.
+    fn any(&self, pred: &dyn Fn(&Expr) -> bool) -> bool {
+        pred(self)
+            || match self {
+                Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => false,
+                Expr::Neg(a) | Expr::Call(_, a) => a.any(pred),
+                Expr::Add(a, b)
+                | Expr::Sub(a, b)
+                | Expr::Mul(a, b)
+                | Expr::Div(a, b)
+                | Expr::Pow(a, b) => a.any(pred) || b.any(pred),
+            }
     }
 
     /// Whether `t` lies in the expression's support (with respect to `t`).
