@@ -227,9 +227,10 @@ fn corr_at(
     }
 }
 
-type PointFn<'a> = dyn Fn(f64) -> Result<(f64, f64, usize, bool)> + 'a;
+pub(crate) type PointFn<'a> = dyn Fn(f64) -> Result<(f64, f64, usize, bool)> + 'a;
 
-fn each_point(what: &str, t: &[f64], one: &PointFn<'_>) -> Result<ConvOutput> {
+/// Each point by `one`, gathered with the points that missed the tolerance.
+pub(crate) fn each_point(what: &str, t: &[f64], one: &PointFn<'_>) -> Result<ConvOutput> {
     check_points(what, t)?;
     let mut out = ConvOutput::default();
     for (i, &ti) in t.iter().enumerate() {

@@ -194,28 +194,9 @@ pub fn convolve_periodic_lenient(
     params: QuadParams,
 ) -> Result<ConvOutput> {
     check_period(period)?;
-    if t.is_empty() {
-        return Err(ContinuousError::Empty {
-            what: "evaluation points".into(),
-        });
-    }
-    if let Some(v) = t.iter().find(|v| !v.is_finite()) {
-        return Err(ContinuousError::NonFinite {
-            what: "evaluation points".into(),
-            value: *v,
-        });
-    }
-    let mut out = ConvOutput::default();
-    for (i, &ti) in t.iter().enumerate() {
-        let (v, e, n, met) = periodic_at(h, x, period, ti, params)?;
-        out.values.push(v);
-        out.error_estimates.push(e);
-        out.evaluations += n;
-        if !met {
-            out.unmet.push(i);
-        }
-    }
-    Ok(out)
+    crate::convolution::each_point("evaluation points", t, &|ti| {
+        periodic_at(h, x, period, ti, params)
+    })
 }
 
 /// [`convolve_periodic_lenient`], or [`ContinuousError::NoConvergence`] at the first point
