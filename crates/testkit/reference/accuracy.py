@@ -139,6 +139,9 @@ def main():
         for r in rows:
             if r["class"] in classes:
                 why[reason(r, r["h"], r["x"])][pair(r)] += 1
+        if not why:
+            out += ["%s: none." % title, ""]
+            continue
         out += ["**%s** (the first cause that applies)" % title, "",
                 "| cause | cases | " + " | ".join(pairs) + " |",
                 "|---|---|" + "---|" * len(pairs)]
