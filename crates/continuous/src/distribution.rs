@@ -479,7 +479,16 @@ fn parse_site(
                 variables: &[],
                 params: opts.params,
             };
-            let k = Expr::parse_with(&k_src, &no_vars).map_err(|e| shift_column(e, comma + 1))?;
+            let k = Expr::parse_with(&k_src, &no_vars).map_err(|e| match e {
+                ContinuousError::UnknownName { name, column, .. } => {
+                    ContinuousError::UnknownName {
+                        name,
+                        column: column + comma + 1,
+                        hint: "the order k of dirac(u, k) is a whole number (or a name bound with --param NAME=VALUE)".into(),
+                    }
+                }
+                other => shift_column(other, comma + 1),
+            })?;
             let kv = k.constant_value().unwrap_or(f64::NAN);
             if !(kv.is_finite() && kv.fract() == 0.0 && kv >= 0.0) {
                 return Err(at(
@@ -499,7 +508,8 @@ fn parse_site(
             kv as u32
         }
     };
-    let point = -b / c;
+    // + 0.0: the point of dirac(t) is 0, not −0.
+    let point = -b / c + 0.0;
     if !point.is_finite() {
         return Err(at(
             column,
@@ -813,37 +823,56 @@ impl Distribution {
 
     /// Unicode, in `t`: `exp(−t²) + 1.5·δ(t − 0.5)`.
     pub fn to_unicode(&self) -> String {
-        self.print(
-            self.regular.to_unicode(),
-            self.deltas.iter().map(|d| d.to_unicode_in("t")).collect(),
-        )
+        self.to_unicode_in("t")
     }
 
     /// LaTeX, in `t`.
     pub fn to_latex(&self) -> String {
+        self.to_latex_in("t")
+    }
+
+    /// Unicode in the variable `var` (`tau` prints τ).
+    pub fn to_unicode_in(&self, var: &str) -> String {
         self.print(
-            self.regular.to_latex(),
-            self.deltas.iter().map(|d| d.to_latex_in("t")).collect(),
+            self.regular.substitute("t", &Expr::var(var)).to_unicode(),
+            self.deltas.iter().map(|d| d.to_unicode_in(var)).collect(),
+            "−",
         )
     }
 
-    fn print(&self, regular: String, terms: Vec<String>) -> String {
-        let mut out = if self.has_regular_part() || terms.is_empty() {
+    /// LaTeX in the variable `var`.
+    pub fn to_latex_in(&self, var: &str) -> String {
+        self.print(
+            self.regular.substitute("t", &Expr::var(var)).to_latex(),
+            self.deltas.iter().map(|d| d.to_latex_in(var)).collect(),
+            "-",
+        )
+    }
+
+    fn print(&self, regular: String, terms: Vec<String>, minus: &str) -> String {
+        let regular = if self.has_regular_part() || terms.is_empty() {
             regular
         } else {
             String::new()
         };
-        for t in terms {
-            if out.is_empty() {
-                out = t;
-            } else if let Some(rest) = t.strip_prefix('−').or_else(|| t.strip_prefix('-')) {
-                out = format!("{out} − {rest}");
-            } else {
-                out = format!("{out} + {t}");
-            }
-        }
-        out
+        join_terms(regular, &terms, minus)
     }
+}
+
+/// `head` followed by each term, joined by ` + ` or, for a term that starts with a minus sign,
+/// ` − ` (`minus` is the sign printed: `−` in Unicode, `-` in LaTeX).
+pub fn join_terms(head: String, terms: &[String], minus: &str) -> String {
+    let mut out = head;
+    for t in terms {
+        if out.is_empty() {
+            out = t.clone();
+        } else if let Some(rest) = t.strip_prefix('−').or_else(|| t.strip_prefix('-')) {
+            out = format!("{out} {minus} {rest}");
+        } else {
+            out = format!("{out} + {t}");
+        }
+    }
+    out
 }
 
 /// $F\\,\delta^{(k)}(ct + b)$, with `s` the site: appended to `out` as the terms of the product

@@ -38,7 +38,7 @@ pub use convolution::{
 };
 pub use distribution::{
     DiracTerm, Distribution, DistributionConvolution, DistributionValues, MAX_DIRAC_ORDER,
-    contains_dirac,
+    contains_dirac, join_terms,
 };
 pub use error::{ContinuousError, Result};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
