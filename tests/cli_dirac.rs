@@ -456,3 +456,37 @@ fn no_input_panics() {
         }
     }
 }
+
+#[test]
+fn check_converges_to_the_sifted_answer_at_the_explained_order() {
+    // On a lattice point the Kronecker delta shifts exactly: rounding, no order.
+    let v = json_ok(&["check", "--h", "dirac(t-0.5)", "--x", "exp(-t^2)"]);
+    assert_eq!(v["rounding"]["conv"], true);
+    assert!(v["orders"]["conv"].is_null());
+    assert!(v["errors"].get("derivative").is_none());
+    assert!(v["explanation"].as_str().unwrap().contains("lattice point"));
+    // Between lattice points: first order, said so.
+    let v = json_ok(&["check", "--h", "dirac(t-0.3)", "--x", "exp(-t^2)"]);
+    let p = v["orders"]["conv"].as_f64().unwrap();
+    assert!((0.7..1.4).contains(&p), "{v}");
+    assert!(v["explanation"].as_str().unwrap().contains("first order"));
+    // δ′ as the centred difference of the Kronecker delta: second order, conv and lsgrad.
+    let v = json_ok(&[
+        "check",
+        "--h",
+        "dirac(t-0.5,1)",
+        "--x",
+        "exp(-t^2)",
+        "--y",
+        "exp(-t^2)",
+    ]);
+    for q in ["conv", "lsgrad"] {
+        let p = v["orders"][q].as_f64().unwrap();
+        assert!((1.8..2.3).contains(&p), "{q}: {v}");
+    }
+    // A kernel with a function part and deltas is checked in two parts.
+    assert_bad_input(
+        &["check", "--h", "rect(t) + dirac(t)", "--x", "exp(-t^2)"],
+        "separately",
+    );
+}
