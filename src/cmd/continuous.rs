@@ -150,7 +150,11 @@ fn eval_on(option: &str, f: &Expr, grid: &[f64]) -> Result<Vec<f64>, CliError> {
 /// `flipshift eval`.
 pub fn eval(a: &EvalArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
-    let f = parse_expr("--f", &a.f, &params)?;
+    let f = if c::contains_dirac(&a.f) {
+        super::dirac::eval_refusal(&a.f, &params)?
+    } else {
+        parse_expr("--f", &a.f, &params)?
+    };
     let grid = parse_grid("--t", &a.t)?;
     let values = eval_on("--f", &f, &grid)?;
     let text = format!(
@@ -215,6 +219,17 @@ pub(crate) fn unmet_error(
 /// `flipshift convolve`.
 pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || c::contains_dirac(&a.x) {
+        let grid = parse_grid("--t", &a.t)?;
+        let qp = quad_params(&a.tol, &a.max_evals)?;
+        if a.period.is_some() {
+            return Err(CliError::arg(
+                "--period",
+                "a periodic convolution with a delta is not supported; convolve on the line (a delta sifts exactly there)",
+            ));
+        }
+        return super::dirac::convolve(&a.h, &a.x, &grid, qp, &params, &a.method, &a.tol);
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let x = parse_expr("--x", &a.x, &params)?;
     let grid = parse_grid("--t", &a.t)?;
@@ -444,6 +459,16 @@ fn default_tau(h: &Expr, t0: f64) -> Vec<f64> {
 /// `flipshift derivative`.
 pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || a.x.as_deref().is_some_and(c::contains_dirac) {
+        return super::dirac::derivative(
+            &a.h,
+            &a.t0,
+            a.tau.as_deref(),
+            a.x.as_deref(),
+            a.gateaux,
+            &params,
+        );
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let t0 = parse_number("--t0", &a.t0)?;
     let tau = match &a.tau {
@@ -532,6 +557,11 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
 /// `flipshift lsgrad`.
 pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || c::contains_dirac(&a.x) {
+        let y = parse_expr("--y", &a.y, &params)?;
+        let s = parse_grid("--s", &a.s)?;
+        return super::dirac::lsgrad(&a.h, &a.x, &y, &s, &params);
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let x = parse_expr("--x", &a.x, &params)?;
     let y = parse_expr("--y", &a.y, &params)?;

@@ -3,9 +3,11 @@
 //! Hessians as the spacing shrinks.
 
 pub(crate) mod agree;
+mod dirac;
 mod sample;
 
 pub use agree::{
     AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
 };
+pub use dirac::{check_dirac_agreement, dirac_samples};
 pub use sample::{Grid, Rule, sample};
