@@ -15,6 +15,9 @@ use crate::error::{ContinuousError, Result};
 use crate::quadrature::{Integrand, QuadParams, accepts, integrate_with};
 use crate::realfn::{Features, Interval, Peak, RealFn};
 
+mod trig;
+pub use trig::{NotTrigPolynomial, TrigPoly, convolve_periodic_symbolic};
+
 const U: f64 = 0.5 * f64::EPSILON;
 
 /// A period that is finite and positive, or the error saying what it is.
