@@ -5,7 +5,7 @@
 
 use flipshift_continuous::{
     ContinuousError, Expr, NotTrigPolynomial, QuadParams, convolve_periodic,
-    convolve_periodic_lenient, convolve_periodic_symbolic,
+    convolve_periodic_lenient, convolve_periodic_symbolic, periodic_least_squares_symbolic,
 };
 use std::f64::consts::PI;
 
@@ -230,4 +230,48 @@ fn what_is_not_a_trigonometric_polynomial_of_the_period_says_why() {
         e("1", "1", -1.0),
         NotTrigPolynomial::Period { .. }
     ));
+}
+
+#[test]
+fn periodic_least_squares_in_closed_form_is_the_hand_worked_one() {
+    // P = 2, ω = π, h = 1 + sin ωt, x = cos ωt, y = ½. By hand: z(t) = ∫₀² h(t − τ) cos πτ dτ
+    // = ∫₀² sin(π(t − τ)) cos πτ dτ = sin πt; r = sin πt − ½; δJ/δx(s) = ∫₀² h(t − s) r(t) dt
+    // = ∫₀² (1 + sin π(t − s))(sin πt − ½) dt = −1 + cos πs. Checked also by a periodic
+    // correlation by quadrature of h with that r.
+    let (h, x, y) = ("1 + sin(pi*t)", "cos(pi*t)", "0.5");
+    let cf = periodic_least_squares_symbolic(
+        &Expr::parse(h).unwrap(),
+        &Expr::parse(x).unwrap(),
+        &Expr::parse(y).unwrap(),
+        2.0,
+    )
+    .unwrap();
+    assert_eq!(cf.gradient.cos_coefficients(), &[-1.0, 1.0]);
+    assert_eq!(cf.gradient.sin_coefficients(), &[0.0, 0.0]);
+    // J = ½∫₀² (sin πt − ½)² dt = ½(1 + ½) = ¾.
+    assert!(
+        (cf.j - 0.75).abs() <= cf.j_error.max(f64::EPSILON),
+        "{}",
+        cf.j
+    );
+    let s = [0.0, 0.3, 1.25];
+    let g = cf.gradient.values(&s, params(1e-14)).unwrap();
+    // ∫₀² h(t − s) r(t) dt = (k ⊛ r)(s) with k(u) = h(−u), by quadrature.
+    let q = convolve_periodic(
+        &f("1 - sin(pi*t)"),
+        &f("sin(pi*t) - 0.5"),
+        2.0,
+        &s,
+        params(1e-12),
+    )
+    .unwrap();
+    for (i, &si) in s.iter().enumerate() {
+        let want = -1.0 + (PI * si).cos();
+        assert!((g.values[i] - want).abs() <= g.error_estimates[i] + 4.0 * f64::EPSILON);
+        let gap = (g.values[i] - q.values[i]).abs();
+        assert!(
+            gap <= g.error_estimates[i] + q.error_estimates[i],
+            "{gap:e}"
+        );
+    }
 }
