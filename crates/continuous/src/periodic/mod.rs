@@ -96,7 +96,11 @@ fn periodic_at(
     };
     // h on one period bounds h_P everywhere.
     let hmax = h.bound(0.0, p);
-    let bound = |a: f64, b: f64| match (x.bound(a, b), hmax) {
+    // On a panel [a, b] of τ, h's argument runs over t − [a, b] mod P: bounded by h's own
+    // bound there when that range does not cross the seam (so a panel where h_P vanishes is
+    // proved zero), by its bound on the whole period otherwise.
+    let h_on = |a: f64, b: f64| periodic_bound(h, tw - b - dt, tw - a + dt, p);
+    let bound = |a: f64, b: f64| match (x.bound(a, b), h_on(a, b)) {
         (Some(q), Some(r)) if q == 0.0 || r == 0.0 => 0.0,
         (Some(q), Some(r)) => q * r,
         _ => f64::INFINITY,
@@ -151,6 +155,18 @@ fn periodic_at(
         &params,
     );
     Ok((value, err, info.evaluations, met))
+}
+
+/// A bound of $|h_P|$ on $[lo, hi]$: $h$'s own on the range mapped into $[0, P)$ when it does
+/// not cross the seam, its bound on the whole period otherwise.
+fn periodic_bound(h: &dyn RealFn, lo: f64, hi: f64, p: f64) -> Option<f64> {
+    let k = (lo / p).floor();
+    let (a, b) = (lo - k * p, hi - k * p);
+    if a >= 0.0 && b < p && a <= b {
+        h.bound(a, b)
+    } else {
+        h.bound(0.0, p)
+    }
 }
 
 /// The features of $\tau \mapsto x(\tau)\\, h_P(t - \tau)$ on one period: $x$'s, and $h$'s
@@ -329,7 +345,13 @@ impl<H: RealFn> RealFn for PeriodicFlip<H> {
         let dt = dt + U * (s.abs() + 3.0 * self.period);
         self.h.eval_with_error(wrap(s, self.period), dt)
     }
-    fn bound(&self, _lo: f64, _hi: f64) -> Option<f64> {
-        self.h.bound(0.0, self.period)
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let slack = U * (self.t0.abs() + lo.abs().max(hi.abs()) + 3.0 * self.period);
+        periodic_bound(
+            &self.h,
+            self.t0 - hi - slack,
+            self.t0 - lo + slack,
+            self.period,
+        )
     }
 }

@@ -308,10 +308,18 @@ impl TrigPoly {
                 name: "pi".into(),
                 value: std::f64::consts::PI,
             };
-            let mut arg = Expr::num(2.0 * k as f64) * pi * Expr::var("t");
-            if self.period != 1.0 {
-                arg = arg / Expr::num(self.period);
-            }
+            // 2kπt/P, as nπt when 2k/P is a whole number n.
+            let twice_k = 2.0 * k as f64;
+            let n = twice_k / self.period;
+            let arg = if n.fract() == 0.0 && n * self.period == twice_k {
+                if n == 1.0 {
+                    pi * Expr::var("t")
+                } else {
+                    Expr::num(n) * pi * Expr::var("t")
+                }
+            } else {
+                Expr::num(twice_k) * pi * Expr::var("t") / Expr::num(self.period)
+            };
             for (c, f) in [(self.a[k], Func::Cos), (self.b[k], Func::Sin)] {
                 if c != 0.0 {
                     terms.push((c, Expr::call(f, arg.clone())));

@@ -535,7 +535,7 @@ pub fn check_agreement(
 }
 
 /// $\max_i |a_i - b_i| / \max_i |b_i|$ (absolute when every $b_i$ is zero).
-fn rel_max_err(got: impl Iterator<Item = f64>, want: &[f64]) -> f64 {
+pub(crate) fn rel_max_err(got: impl Iterator<Item = f64>, want: &[f64]) -> f64 {
     let scale = want.iter().map(|v| v.abs()).fold(0.0, f64::max);
     let err = got
         .zip(want)

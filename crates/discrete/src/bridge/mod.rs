@@ -3,9 +3,13 @@
 //! Hessians as the spacing shrinks.
 
 pub(crate) mod agree;
+mod periodic;
 mod sample;
 
 pub use agree::{
     AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
+};
+pub use periodic::{
+    PeriodicAgreementReport, PeriodicConvergence, PeriodicQuantityReport, check_periodic_agreement,
 };
 pub use sample::{Grid, Rule, sample};
