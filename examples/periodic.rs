@@ -32,10 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:>6} {:>22} {:>22} {:>10} {:>10}",
         "t", "closed form", "quadrature", "diff", "bounds"
     );
-    for i in 0..t.len() {
+    for (i, ti) in t.iter().enumerate() {
         println!(
             "{:>6} {:>22.16} {:>22.16} {:>10.1e} {:>10.1e}",
-            t[i],
+            ti,
             exact.values[i],
             quad.values[i],
             (exact.values[i] - quad.values[i]).abs(),
