@@ -27,11 +27,12 @@ pub struct PeriodicLeastSquaresClosedForm {
 ///
 /// ```
 /// # use flipshift_continuous::{Expr, QuadParams, periodic_least_squares_symbolic};
-/// // h = x = sin ωt, y = 0, P = 2: r = −cos ωt, δJ/δx = sin ⋆ (−cos) = −sin ωs.
+/// // h = x = sin ωt, y = 0, P = 2, ω = π: r = sin ⊛ sin = −cos ωt, and
+/// // δJ/δx(s) = ∫₀² sin(ω(t − s))·(−cos ωt) dt = sin ωs.
 /// let s = Expr::parse("sin(pi*t)")?;
 /// let ls = periodic_least_squares_symbolic(&s, &s, &Expr::parse("0")?, 2.0)?;
 /// let g = ls.gradient.values(&[0.5], QuadParams::default())?;
-/// assert!((g.values[0] + 1.0).abs() <= g.error_estimates[0]);
+/// assert!((g.values[0] - 1.0).abs() <= g.error_estimates[0]);
 /// assert!((ls.j - 0.5).abs() <= ls.j_error);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
