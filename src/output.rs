@@ -52,6 +52,19 @@ impl Output {
         })
     }
 
+    /// A result of `command` that has no values (a distribution: its terms go in a field).
+    pub fn without_values(command: &str) -> Self {
+        let mut json = Map::new();
+        json.insert("command".into(), json!(command));
+        Self {
+            json,
+            text: String::new(),
+            npy: None,
+            table: false,
+            summary: None,
+        }
+    }
+
     /// A result of `command` whose values are a matrix, given as rows.
     pub fn matrix(command: &str, rows: &[Vec<f64>]) -> Result<Self, CliError> {
         for (r, row) in rows.iter().enumerate() {

@@ -257,3 +257,27 @@ fn check_period_falls_back_to_an_algebraic_order_at_a_jump() {
         "--period",
     );
 }
+
+#[test]
+fn a_delta_with_a_period_is_refused_by_every_command() {
+    for args in [
+        vec!["derivative", "--h", "dirac(t-0.5)", "--t0", "1"],
+        vec![
+            "lsgrad",
+            "--h",
+            "dirac(t-0.5)",
+            "--x",
+            "1",
+            "--y",
+            "0",
+            "--s",
+            "0",
+        ],
+        vec!["check", "--h", "dirac(t-0.5)", "--x", "sin(2*pi*t)"],
+        vec!["convolve", "--h", "dirac(t-0.5)", "--x", "1", "--t", "0"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--period", "1"]);
+        assert_bad_input(&all, "--period");
+    }
+}

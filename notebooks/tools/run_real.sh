@@ -2,7 +2,7 @@
 # Run the notebooks under the real evcxr Jupyter kernel and store the outputs that run produced.
 #
 #   notebooks/tools/run_real.sh                      # every notebook
-#   notebooks/tools/run_real.sh notebooks/03_*.ipynb # some of them
+#   notebooks/tools/run_real.sh notebooks/03_*.ipynb # some of them, to try a change (not stored)
 #
 # One command, from a fresh machine: it installs what it needs — evcxr_jupyter (cargo install
 # --locked; 5 to 25 minutes once, then kept in ~/.cargo/bin) and nbconvert in a virtual
@@ -10,10 +10,12 @@
 # (evcxr's build directory in $TMPDIR), nothing in $HOME. Cells are compiled at opt-level 1 (init.evcxr), as the numerics need.
 #
 # A notebook fails the run when a cell's output is an error, holds a panic ("panicked at"; the
-# kernel survives a panic and nbconvert alone reports success), or the kernel dies. Only when
-# every notebook asked for has run cleanly are the executed notebooks copied over the committed
-# ones, and the README's "last run" lines (between the notebooks:last-run markers) rewritten
-# with the date, the kernel's version and what each notebook showed.
+# kernel survives a panic and nbconvert alone reports success), or the kernel dies. The run
+# goes on to the next notebook and prints the first failing cell's whole error (the
+# compiler's message, the panic; later failures one line each) or, when the kernel died,
+# nbconvert's log. Only when every notebook has run cleanly are the executed notebooks copied
+# over the committed ones, and the README's "last run" lines (between the notebooks:last-run
+# markers) rewritten with the date, the kernel's version and what each notebook showed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,44 +61,81 @@ fi
 
 summary=$TOOLS/out/summary.tsv
 : > "$summary"
+failed=()
 for nb in "${notebooks[@]}"; do
   name=$(basename "$nb")
+  log=$TOOLS/out/${name%.ipynb}.log
   say "running $name"
+  rm -f "$TOOLS/out/$name"
   started=$(date +%s)
-  "$TOOLS/venv/bin/jupyter-nbconvert" --to notebook --execute "$nb" \
+  # allow_errors: the run goes on past a failing cell and writes the notebook with the error's
+  # output in it, so the check below can print what went wrong (nbconvert's own message is
+  # one line of its traceback). nbconvert still fails when the kernel dies or a cell times out.
+  if ! "$TOOLS/venv/bin/jupyter-nbconvert" --to notebook --execute "$nb" \
     --output-dir "$TOOLS/out" --output "$name" \
     --ExecutePreprocessor.kernel_name=rust \
-    --ExecutePreprocessor.timeout=3600 \
-    --ExecutePreprocessor.record_timing=False
+    --ExecutePreprocessor.timeout=1800 \
+    --ExecutePreprocessor.allow_errors=True \
+    --ExecutePreprocessor.record_timing=False >"$log" 2>&1; then
+    echo "   FAILED: nbconvert did not finish (kernel died or a cell timed out); its log, $log:"
+    tail -n 40 "$log" | sed 's/^/   | /'
+    failed+=("$name")
+    continue
+  fi
   seconds=$(( $(date +%s) - started ))
   # Fail on what nbconvert lets through; count what the notebook showed.
-  "$TOOLS/venv/bin/python" - "$TOOLS/out/$name" "$seconds" >> "$summary" <<'PY'
-import json, sys
+  if ! "$TOOLS/venv/bin/python" - "$TOOLS/out/$name" "$seconds" >> "$summary" <<'PY'
+import json, re, sys
 path, seconds = sys.argv[1], sys.argv[2]
 nb = json.load(open(path))
 cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+ansi = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 problems, figures = [], 0
 for i, c in enumerate(cells, 1):
+    where = f"cell {i} ({c.get('id', '?')}, first line: {''.join(c['source']).splitlines()[0][:60]!r})"
     for o in c.get("outputs", []):
-        text = "".join(o.get("text", "")) + "".join(o.get("traceback", []))
         data = o.get("data", {})
-        text += "".join(data.get("text/plain", ""))
+        text = "".join(o.get("text", "")) + "".join(data.get("text/plain", ""))
         if o["output_type"] == "error":
-            problems.append(f"cell {i}: {o.get('ename', '')}: {o.get('evalue', '')}")
-        if "panicked at" in text or "EVCXR_BEGIN_CONTENT" in text:
-            problems.append(f"cell {i}: {text.strip()[:400]}")
-        if o["output_type"] in ("display_data", "execute_result") and "image/png" in data:
+            trace = "\n".join(ansi.sub("", t) for t in o.get("traceback", []))
+            problems.append(f"{where}: {o.get('ename', '')}: {o.get('evalue', '')}\n{trace}")
+        elif "panicked at" in text or "EVCXR_BEGIN_CONTENT" in text:
+            problems.append(f"{where}:\n{ansi.sub('', text).strip()[:4000]}")
+        if o["output_type"] in ("display_data", "execute_result") and (
+            "image/png" in data or "image/svg+xml" in data
+        ):
             figures += 1
     if c.get("execution_count") is None:
-        problems.append(f"cell {i} did not run")
+        problems.append(f"{where} did not run")
 if problems:
-    sys.stderr.write(path + ":\n  " + "\n  ".join(problems) + "\n")
+    # The first failure in full; the rest (often its consequences: a variable the failed cell
+    # did not define) one line each.
+    first, rest = problems[0], [p.splitlines()[0][:200] for p in problems[1:]]
+    body = "\n".join([first, *(["then:"] if rest else []), *rest]).replace("\n", "\n   | ")
+    sys.stderr.write(f"   FAILED: {path}:\n   | {body}\n")
     sys.exit(1)
 name = path.rsplit("/", 1)[-1]
 print(f"{name}\t{len(cells)}\t{figures}\t{seconds}")
 PY
+  then
+    failed+=("$name")
+    continue
+  fi
   echo "   ok: $(tail -n1 "$summary" | cut -f2) cells, $(tail -n1 "$summary" | cut -f3) figures, $seconds s"
 done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  say "failed: ${failed[*]} — nothing stored; the executed notebooks (with their error outputs) and nbconvert's logs are in $TOOLS/out"
+  exit 1
+fi
+
+# Only a run of every notebook is stored: the committed outputs and the README's last-run lines
+# then always describe one run. A run of some of them is for trying a change.
+all=("$ROOT"/notebooks/*.ipynb)
+if [ ${#notebooks[@]} -ne ${#all[@]} ]; then
+  say "ok, ${#notebooks[@]} of ${#all[@]} notebooks: not stored (only a run of all of them is); the executed copies are in $TOOLS/out"
+  exit 0
+fi
 
 say "storing the outputs"
 for nb in "${notebooks[@]}"; do

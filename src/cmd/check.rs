@@ -67,6 +67,10 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
                 format!("'{}' is not a whole number from 2 to 12", a.levels),
             )
         })?;
+    if flipshift_continuous::contains_dirac(&a.h) {
+        crate::cmd::continuous::refuse_period_with_delta(a.period.as_ref())?;
+        return super::dirac::check(&a.h, &a.x, a.y.as_deref(), rule, levels, &params);
+    }
     let h = compile("--h", &a.h, &params)?;
     let x = compile("--x", &a.x, &params)?;
     if let Some(p) = &a.period {

@@ -161,7 +161,11 @@ fn eval_on(option: &str, f: &Expr, grid: &[f64]) -> Result<Vec<f64>, CliError> {
 /// `flipshift eval`.
 pub fn eval(a: &EvalArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
-    let f = parse_expr("--f", &a.f, &params)?;
+    let f = if c::contains_dirac(&a.f) {
+        super::dirac::eval_refusal(&a.f, &params)?
+    } else {
+        parse_expr("--f", &a.f, &params)?
+    };
     let grid = parse_grid("--t", &a.t)?;
     let values = eval_on("--f", &f, &grid)?;
     let text = format!(
@@ -226,6 +230,17 @@ pub(crate) fn unmet_error(
 /// `flipshift convolve`.
 pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || c::contains_dirac(&a.x) {
+        let grid = parse_grid("--t", &a.t)?;
+        let qp = quad_params(&a.tol, &a.max_evals)?;
+        if a.period.is_some() {
+            return Err(CliError::arg(
+                "--period",
+                "a periodic convolution with a delta is not supported; convolve on the line (a delta sifts exactly there)",
+            ));
+        }
+        return super::dirac::convolve(&a.h, &a.x, &grid, qp, &params, &a.method, &a.tol);
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let x = parse_expr("--x", &a.x, &params)?;
     let grid = parse_grid("--t", &a.t)?;
@@ -480,6 +495,17 @@ fn default_tau(h: &Expr, t0: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Exit 2 when `--period` comes with a delta: periodic problems take functions only.
+pub(crate) fn refuse_period_with_delta(period: Option<&String>) -> Result<(), CliError> {
+    match period {
+        Some(_) => Err(CliError::arg(
+            "--period",
+            "a periodic problem with a delta is not supported; use the line (a delta sifts exactly there)",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `--period P`: finite and positive, or exit 2 saying so.
 pub(crate) fn parse_period(src: &str) -> Result<f64, CliError> {
     let p = parse_number("--period", src)?;
@@ -633,6 +659,17 @@ fn derivative_periodic(
 /// `flipshift derivative`.
 pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || a.x.as_deref().is_some_and(c::contains_dirac) {
+        refuse_period_with_delta(a.period.as_ref())?;
+        return super::dirac::derivative(
+            &a.h,
+            &a.t0,
+            a.tau.as_deref(),
+            a.x.as_deref(),
+            a.gateaux,
+            &params,
+        );
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let t0 = parse_number("--t0", &a.t0)?;
     if let Some(p) = &a.period {
@@ -776,6 +813,12 @@ fn lsgrad_periodic(
 /// `flipshift lsgrad`.
 pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
+    if c::contains_dirac(&a.h) || c::contains_dirac(&a.x) {
+        refuse_period_with_delta(a.period.as_ref())?;
+        let y = parse_expr("--y", &a.y, &params)?;
+        let s = parse_grid("--s", &a.s)?;
+        return super::dirac::lsgrad(&a.h, &a.x, &y, &s, &params);
+    }
     let h = parse_expr("--h", &a.h, &params)?;
     let x = parse_expr("--x", &a.x, &params)?;
     let y = parse_expr("--y", &a.y, &params)?;

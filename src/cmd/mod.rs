@@ -3,6 +3,7 @@
 pub mod check;
 pub mod continuous;
 pub mod demo;
+pub mod dirac;
 pub mod discrete;
 pub mod extremal;
 pub mod lab;

@@ -90,10 +90,27 @@ fn product_features(fa: Features, fb: Features) -> Features {
     out
 }
 
-/// The size of the jump of `f` at `p`: the larger of its values just beside `p` (an end of its
-/// support, a step), an overestimate at a kink.
-fn jump_at(f: &dyn RealFn, p: f64) -> f64 {
-    f.eval(p.next_down()).abs().max(f.eval(p.next_up()).abs())
+/// An upper bound of $|f|$ within `r` of `p` on the side of its support (the values just inside
+/// a support end stand for those just outside it, where a rounded end may have cut them off):
+/// the function's own bound where it has one, else its largest value at $p$ and $p \pm r$ (an
+/// estimate, for a user's closure).
+fn sup_near(f: &dyn RealFn, p: f64, r: f64) -> f64 {
+    let s = f.support();
+    let r = r.max(4.0 * f64::EPSILON * p.abs()).max(f64::MIN_POSITIVE);
+    let q = p.clamp(s.a(), s.b());
+    let (lo, hi) = ((q - 2.0 * r).max(s.a()), (q + 2.0 * r).min(s.b()));
+    match f.bound(lo, hi) {
+        Some(b) if !b.is_nan() => b,
+        _ => [lo, q, hi]
+            .iter()
+            .map(|&u| f.eval(u).abs())
+            .fold(0.0, f64::max),
+    }
+}
+
+/// Whether `p` lies within `r` of the interval `s`.
+fn near(s: &Interval, p: f64, r: f64) -> bool {
+    p >= s.a() - r && p <= s.b() + r
 }
 
 /// $\int a(\tau)\\, b(c + \sigma\tau)\\, d\tau$, $\sigma = \pm 1$, over where both live, split at
@@ -113,9 +130,6 @@ fn product_integral(
         sb.reversed().shifted(c)
     } else {
         sb.shifted(-c)
-    };
-    let Some(iv) = a.support().intersect(&placed) else {
-        return Ok((0.0, 0.0, 0, true));
     };
     let at = |p: f64| sigma * (p - c);
     let (bps_a, bps_b) = (a.breakpoints(), b.breakpoints());
@@ -164,28 +178,13 @@ fn product_integral(
         abs_tol: 0.5 * params.abs_tol,
         ..params
     };
+    let placement = placement_error(a, b, c, sigma, &placed);
+    let Some(iv) = a.support().intersect(&placed) else {
+        // The supports do not overlap where they were computed; they may where they truly are.
+        let met = accepts(0.0, placement, placement, 0.0, &params);
+        return Ok((0.0, placement, 0, met));
+    };
     let (value, info) = integrate_with(&ig, iv, inner)?;
-    // Where the breakpoints truly are: b's were placed with a rounding of half an ulp of
-    // c − p (and both carry the rounding of their own computation, an ulp of p).
-    let mut placement = 0.0;
-    let ends_b = [sb.a(), sb.b()];
-    for &p in bps_b.iter().chain(ends_b.iter()).filter(|p| p.is_finite()) {
-        let tau = at(p);
-        if iv.contains(tau) {
-            // The rounding of c − p, exactly (zero when it is representable), and that of p's
-            // own computation.
-            let delta = two_sum_error(c, -p).abs() + b.position_error(p);
-            placement += a.eval(tau).abs() * jump_at(b, p) * delta;
-        }
-    }
-    let sa = a.support();
-    let ends_a = [sa.a(), sa.b()];
-    for &p in bps_a.iter().chain(ends_a.iter()).filter(|p| p.is_finite()) {
-        if iv.contains(p) {
-            let delta = a.position_error(p);
-            placement += b.eval(c + sigma * p).abs() * jump_at(a, p) * delta;
-        }
-    }
     let err = info.error_estimate + placement;
     let met = accepts(
         value,
@@ -197,6 +196,104 @@ fn product_integral(
     Ok((value, err, info.evaluations, met))
 }
 
+/// What the integral may change by because the breakpoints and support ends of both factors
+/// are not exactly where they were computed: $b$'s are placed at $\sigma(p - c)$ with one
+/// rounding, and every one carries the uncertainty of its own computation
+/// ([`RealFn::position_error`]). A jump moved by $\delta$ changes the integral by at most
+/// $\delta \sup|a| \sup|\text{jump}|$ — at an end the jump is the value inside, at an inner
+/// breakpoint at most twice the larger side. Ends within $\delta$ of the other factor's support
+/// count even where the computed supports do not overlap.
+fn placement_error(a: &dyn RealFn, b: &dyn RealFn, c: f64, sigma: f64, placed: &Interval) -> f64 {
+    let (sa, sb) = (a.support(), b.support());
+    let ends = |s: &Interval| {
+        [s.a(), s.b()]
+            .into_iter()
+            .filter(|p| p.is_finite())
+            .collect::<Vec<_>>()
+    };
+    let mut placement = 0.0;
+    let (ends_b, ends_a) = (ends(&sb), ends(&sa));
+    let inner_b: Vec<f64> = b
+        .breakpoints()
+        .into_iter()
+        .filter(|p| !ends_b.contains(p))
+        .collect();
+    for (p, jump) in inner_b
+        .iter()
+        .map(|&p| (p, 2.0))
+        .chain(ends_b.iter().map(|&p| (p, 1.0)))
+    {
+        let tau = sigma * (p - c);
+        // The rounding of c − p, exactly (zero when it is representable), and that of p's
+        // own computation.
+        let delta = two_sum_error(c, -p).abs() + b.position_error(p);
+        if delta > 0.0 && near(&sa, tau, delta) {
+            placement += delta * sup_near(a, tau, delta) * jump * sup_near(b, p, delta);
+        }
+    }
+    let inner_a: Vec<f64> = a
+        .breakpoints()
+        .into_iter()
+        .filter(|p| !ends_a.contains(p))
+        .collect();
+    for (p, jump) in inner_a
+        .iter()
+        .map(|&p| (p, 2.0))
+        .chain(ends_a.iter().map(|&p| (p, 1.0)))
+    {
+        let delta = a.position_error(p);
+        if delta > 0.0 && near(placed, p, delta) {
+            let u = c + sigma * p;
+            placement += delta * sup_near(b, u, delta) * jump * sup_near(a, p, delta);
+        }
+    }
+    // An unbounded factor next to a misplaced end (a singular point there) leaves the
+    // integral unknown: an infinite bound, never a NaN one.
+    if placement.is_nan() {
+        f64::INFINITY
+    } else {
+        placement
+    }
+}
+
+/// The overlap of the supports in `a`'s variable for $\int a(\tau)\, b(c + \sigma\tau)\,d\tau$:
+/// its width and the largest magnitude of its ends.
+fn overlap_in(a: &dyn RealFn, b: &dyn RealFn, c: f64, sigma: f64) -> Option<(f64, f64)> {
+    let sb = b.support();
+    let placed = if sigma < 0.0 {
+        sb.reversed().shifted(c)
+    } else {
+        sb.shifted(-c)
+    };
+    let iv = a.support().intersect(&placed)?;
+    Some((iv.width(), iv.a().abs().max(iv.b().abs())))
+}
+
+/// Whether to integrate in the variable of the second factor, `alt`, rather than in that of the
+/// first, `pref` (the sharper, see [`sharpness`]): only where the overlap is so narrow for
+/// where it lies in `pref`'s variable that doubles resolve it in fewer than $2^{20}$ steps,
+/// while in `alt`'s it lies far nearer 0 (two supports that touch far from the origin: the
+/// nodes would round to a few ulps of the position, in the other variable to ulps of the
+/// overlap), and neither has a singular point (those are exact only in their own variable).
+fn better_resolved(
+    pref: (&dyn RealFn, &dyn RealFn, f64, f64),
+    alt: (&dyn RealFn, &dyn RealFn, f64, f64),
+) -> bool {
+    let singular = |f: &dyn RealFn| !f.features().singular_points.is_empty();
+    if singular(pref.0) || singular(alt.0) {
+        return false;
+    }
+    match (
+        overlap_in(pref.0, pref.1, pref.2, pref.3),
+        overlap_in(alt.0, alt.1, alt.2, alt.3),
+    ) {
+        (Some((w, m)), Some((_, m_alt))) => {
+            w < m * f64::EPSILON * 2f64.powi(20) && m_alt < m / 64.0
+        }
+        _ => false,
+    }
+}
+
 /// $\int h(t - \tau)\\, x(\tau)\\,d\tau$ in the variable of the sharper factor.
 fn conv_at(
     h: &dyn RealFn,
@@ -204,10 +301,15 @@ fn conv_at(
     t: f64,
     p: QuadParams,
 ) -> Result<(f64, f64, usize, bool)> {
-    if sharpness(x) < sharpness(h) {
-        product_integral(x, h, t, -1.0, p)
+    let (a, b) = if sharpness(x) < sharpness(h) {
+        (x, h)
     } else {
-        product_integral(h, x, t, -1.0, p)
+        (h, x)
+    };
+    if better_resolved((a, b, t, -1.0), (b, a, t, -1.0)) {
+        product_integral(b, a, t, -1.0, p)
+    } else {
+        product_integral(a, b, t, -1.0, p)
     }
 }
 
@@ -218,13 +320,20 @@ fn corr_at(
     s: f64,
     p: QuadParams,
 ) -> Result<(f64, f64, usize, bool)> {
-    if sharpness(r) < sharpness(h) {
-        // ∫ r(u) h(u − s) du
-        product_integral(r, h, -s, 1.0, p)
+    // ∫ r(u) h(u − s) du, or ∫ h(v) r(v + s) dv.
+    let in_r = (r, h, -s, 1.0);
+    let in_h = (h, r, s, 1.0);
+    let (pref, alt) = if sharpness(r) < sharpness(h) {
+        (in_r, in_h)
     } else {
-        // ∫ h(v) r(v + s) dv
-        product_integral(h, r, s, 1.0, p)
-    }
+        (in_h, in_r)
+    };
+    let (a, b, c, sigma) = if better_resolved(pref, alt) {
+        alt
+    } else {
+        pref
+    };
+    product_integral(a, b, c, sigma, p)
 }
 
 pub(crate) type PointFn<'a> = dyn Fn(f64) -> Result<(f64, f64, usize, bool)> + 'a;

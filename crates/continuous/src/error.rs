@@ -108,6 +108,15 @@ pub enum ContinuousError {
         /// The best iterate.
         best: Box<crate::variational::ExtremalSolution>,
     },
+    /// A use of `dirac` that defines no distribution (under a nonlinear function, times another
+    /// delta, in a denominator, with a bad order or argument).
+    #[error("dirac at column {column}: {reason}")]
+    Distribution {
+        /// 1-based column of the `dirac` in question (0 when not parsed from text).
+        column: usize,
+        /// What is not defined, and why.
+        reason: String,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -18,6 +18,7 @@
 
 mod closed_form;
 mod convolution;
+mod distribution;
 mod error;
 mod operators;
 mod periodic;
@@ -34,6 +35,10 @@ pub use closed_form::{
 };
 pub use convolution::{
     ConvOutput, Convolution, convolve, convolve_lenient, correlate, correlate_lenient,
+};
+pub use distribution::{
+    DiracTerm, Distribution, DistributionConvolution, DistributionValues, MAX_DIRAC_ORDER,
+    contains_dirac, join_terms,
 };
 pub use error::{ContinuousError, Result};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};

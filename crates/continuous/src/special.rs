@@ -112,25 +112,42 @@ pub fn sinc(u: f64) -> f64 {
     }
 }
 
-/// $\operatorname{sinc}'(u)$.
+/// $\cos(\pi u)$, exact at the integers and half-integers (the argument is reduced exactly
+/// to $[-1, 1]$ before it is multiplied by $\pi$).
+fn cos_pi(u: f64) -> f64 {
+    if !u.is_finite() {
+        return f64::NAN;
+    }
+    let r = u - 2.0 * (u / 2.0).round(); // r in [−1, 1], exact
+    if r.abs() == 0.5 {
+        return 0.0;
+    }
+    (std::f64::consts::PI * r).cos()
+}
+
+/// $\operatorname{sinc}'(u) = \pi\,(\cos x - \sin x / x)/x$ with $x = \pi u$, written so
+/// that no intermediate overflows where the value is tiny ($|u|$ up to the largest double).
 pub fn sinc_d1(u: f64) -> f64 {
     let pi = std::f64::consts::PI;
     let x = pi * u;
     if x.abs() < 1.0 {
         pi * series(x, 1)
     } else {
-        pi * (x * x.cos() - x.sin()) / (x * x)
+        pi * ((cos_pi(u) - sin_pi(u) / x) / x)
     }
 }
 
-/// $\operatorname{sinc}''(u)$.
+/// $\operatorname{sinc}''(u) = \pi^2\,\big((2\sin x/x - 2\cos x)/x - \sin x\big)/x$ with
+/// $x = \pi u$, the same as $\pi^2((2 - x^2)\sin x - 2x\cos x)/x^3$ without its overflow
+/// ($x^3$ overflows from $|u| \approx 10^{102}$).
 pub fn sinc_d2(u: f64) -> f64 {
     let pi = std::f64::consts::PI;
     let x = pi * u;
     if x.abs() < 1.0 {
         pi * pi * series(x, 2)
     } else {
-        pi * pi * ((2.0 - x * x) * x.sin() - 2.0 * x * x.cos()) / (x * x * x)
+        let (s, c) = (sin_pi(u), cos_pi(u));
+        pi * pi * (((2.0 * s / x - 2.0 * c) / x - s) / x)
     }
 }
 

@@ -1,8 +1,6 @@
-//! Every failure the fuzz targets (`fuzz/`) found, minimised, as a test. Those not fixed yet
-//! are `#[ignore]`d with what is wrong; `cargo test -- --ignored` runs them. The fuzz targets
-//! and the proptest suites skip the ignored classes through
-//! `flipshift_testkit::properties::known_issue` (and two checks in `simplify_keeps_values`),
-//! which should be emptied as these are fixed.
+//! Every failure the fuzz targets (`fuzz/`) found, minimised, as a test. A failure not fixed
+//! yet would be `#[ignore]`d here with what is wrong, and the fuzz targets and proptest suites
+//! would skip its class in `flipshift_testkit::properties`; today none is.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flipshift_continuous::{Expr, Func};
@@ -49,7 +47,6 @@ fn what_parses_prints_as_text_that_parses_again_however_many_signs() {
 /// `a*b/c` and `a + (b + c)` as `a + b + c` too). The fuzz target compares the values within
 /// the rounding of both groupings meanwhile.
 #[test]
-#[ignore = "pending: print.rs regroups right-nested products and sums"]
 fn printing_keeps_the_grouping_of_products() {
     for src in ["e*(t*t)*t", "t*(t/3)", "t + (t + 1)"] {
         let e = parse(src);
@@ -62,7 +59,6 @@ fn printing_keeps_the_grouping_of_products() {
 /// d²/dt² sinc(t) is then NaN at t = 1e200, and the compiled bound of `sinc′(exp(t))` at
 /// t = 700 is NaN.
 #[test]
-#[ignore = "pending: special.rs sinc′, sinc″ at large arguments"]
 fn sinc_derivatives_are_finite_at_large_arguments() {
     for u in [1e155, 1e200, 1e300, 1e308, -1e308] {
         for f in [Func::SincD1, Func::SincD2] {
@@ -86,7 +82,6 @@ fn sinc_derivatives_are_finite_at_large_arguments() {
 /// overflows although the value does not (`t/exp(t)^(3/2)` at t = 700: 700/∞ = 0 with bound
 /// NaN). A NaN bound is no bound: `f64::max` drops it, and a sum of bounds becomes NaN.
 #[test]
-#[ignore = "pending: compile.rs bounds with ∞·0"]
 fn compiled_bounds_are_never_nan() {
     for (src, t) in [("t*exp(t)^(-3/2)", 700.0), ("tanh(gauss(1e-300^t))", -0.5)] {
         let c = parse(src).compile().unwrap();
@@ -100,7 +95,6 @@ fn compiled_bounds_are_never_nan() {
 /// `1e-300*1e-17/t` at t = 1e-8 gives 1.000000230692537e-309 ± 0 where the exact value is
 /// 1e-309 to 16 digits.
 #[test]
-#[ignore = "pending: compile.rs const_error below the normal range"]
 fn compiled_bounds_count_constants_folded_into_subnormals() {
     let c = parse("1e-300*1e-17/t").compile().unwrap();
     let (v, b) = c.eval_formula_with_error(1e-8, 0.0);
@@ -117,7 +111,6 @@ fn compiled_bounds_count_constants_folded_into_subnormals() {
 /// fold through an underflow, `t*1e-200*1e-200*1e200*1e200`, to `0` (it is 1e300 at
 /// t = 1e300; so is the unsimplified tree, evaluated left to right).
 #[test]
-#[ignore = "pending: simplify.rs folds underflowed constants to an absorbing 0"]
 fn simplify_keeps_terms_whose_constants_underflow() {
     for (src, t) in [
         ("(2*t)^(-1100) + 1", 0.5),
@@ -142,7 +135,6 @@ fn simplify_keeps_terms_whose_constants_underflow() {
 /// that). The simplified form agrees with the original within the sum's condition
 /// (Σ|terms|·ε), which is what the fuzz target checks; the bound is what is wrong.
 #[test]
-#[ignore = "pending: compile.rs/simplify.rs bounds of folded constants"]
 fn compiled_bounds_count_the_rounding_of_folded_constants() {
     let e = parse("(-1e-10 - (step(pi) - 1))*t");
     assert_eq!(e.eval_at(1.0), -1e-10);
@@ -155,7 +147,6 @@ fn compiled_bounds_count_the_rounding_of_folded_constants() {
 /// 14 times below its error; the closed forms are right (checked against mpmath at 40
 /// digits). At the default 1e-12 the bounds hold.
 #[test]
-#[ignore = "pending: quadrature's truncation estimate on narrow Gaussians"]
 fn quadrature_bounds_hold_for_narrow_gaussians() {
     use flipshift_continuous::{QuadParams, convolve_lenient};
     let x = parse("exp(-t^2/(2*1e-3^2))").compile().unwrap();
@@ -189,7 +180,6 @@ fn quadrature_bounds_hold_for_narrow_gaussians() {
 /// L²/(2w) with L = t − c + w + 1 in exact rationals of the doubles, is 3.354280597319836e-27,
 /// which the closed form gets.
 #[test]
-#[ignore = "pending: quadrature takes supports that meet within their rounding for disjoint"]
 fn quadrature_sees_supports_that_meet_within_their_rounding() {
     use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let (h, x, t) = (
@@ -221,7 +211,6 @@ fn quadrature_sees_supports_that_meet_within_their_rounding() {
 /// area in exact rationals of the doubles) is 1.4895694387919187e-2, 7.2 times the bound away,
 /// about |tri|·ulp(144) — a window end placed an ulp off. The closed form is right.
 #[test]
-#[ignore = "pending: quadrature's bound for the placement of far window ends"]
 fn quadrature_bounds_count_where_far_window_ends_are() {
     use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let (h, x) = (
@@ -252,7 +241,6 @@ fn quadrature_bounds_count_where_far_window_ends_are() {
 /// 9.999999999511055e-4: 5300 times the bound); and one-sided exponentials at a tolerance of
 /// 1e-6 (met, with a bound 20 times below the error; mpmath at 30 digits gives the value).
 #[test]
-#[ignore = "pending: quadrature's bounds far from the origin and at loose tolerances"]
 fn quadrature_bounds_hold_where_the_closed_form_is_right() {
     use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let cases = [

@@ -38,12 +38,11 @@ fn every_bound_holds_against_the_high_precision_reference() {
     check(&path, false);
 }
 
-/// The cases of the 10,000-case run (ACCURACY.md) whose bound or tolerance did not hold:
+/// The cases of earlier 10,000-case runs (ACCURACY.md) whose bound or tolerance did not hold:
 /// bounds below the error, `0 ± 0` for narrow overlaps, tiny overlaps rejected as singular,
 /// and values accepted as met with bounds far looser than the tolerance. Each must hold its
 /// bound and, where it says the tolerance was met, the tolerance.
 #[test]
-#[ignore = "known failures of the bounds, listed in ACCURACY.md; run with --ignored"]
 fn the_cases_that_broke_the_contract_hold_it() {
     check(&data_dir().join("convolutions_regressions.json"), true);
 }

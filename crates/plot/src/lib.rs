@@ -12,6 +12,7 @@
 //!   shift, seen;
 //! - [`convergence`]: errors against $\Delta$ on log–log axes with the fitted orders in the
 //!   legend;
+//! - [`loglog`]: curves on log–log axes with labels of one's own (timings against size);
 //! - [`jacobian`]: the Toeplitz matrix $H$ as a heat map with one row outlined, and beside it
 //!   that row against the continuous $h(t_0 - \tau)$;
 //! - [`deconvolution`]: a deconvolution run, the signals and the cost per iteration.
@@ -570,7 +571,31 @@ pub fn convergence(
         all.into_iter().partition(|s| !s.points().is_empty());
     check(&series)?;
     let legend_only: Vec<String> = legend_only.into_iter().map(|s| s.label).collect();
-    Figure::draw(|root| draw_loglog(root, title, &series, &legend_only))
+    Figure::draw(|root| draw_loglog(root, title, ("Δ", "relative error"), &series, &legend_only))
+}
+
+/// Curves on log–log axes, each drawn as a line through its points with a marker at each: a
+/// power law is a straight line (timings against size, errors against spacing with an axis
+/// label of one's own). Values that are not positive have no place on a log axis and are left
+/// out.
+pub fn loglog(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<Figure, PlotError> {
+    check(series)?;
+    let positive = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .map(|&a| if a > 0.0 { a } else { f64::NAN })
+            .collect()
+    };
+    let series: Vec<Series> = series
+        .iter()
+        .map(|s| Series::new(s.label.clone(), positive(&s.x), positive(&s.y), s.style))
+        .collect();
+    check(&series)?;
+    Figure::draw(|root| draw_loglog(root, title, (x_label, y_label), &series, &[]))
 }
 
 /// A tick label with three significant digits and no floating-point noise
@@ -603,26 +628,61 @@ fn linear_tick(span: f64) -> impl Fn(&f64) -> String {
     }
 }
 
-/// A label on a logarithmic axis: only at 1, 2 and 5 times a power of ten, so that the labels
-/// of a short range (where every multiple gets a tick) do not run into each other.
-fn log_tick(v: &f64) -> String {
-    if !v.is_finite() || *v <= 0.0 {
-        return String::new();
+/// The ticks of a logarithmic axis over `lo..hi`: labelled ones (with grid lines) at 1, 2 and
+/// 5 times a power of ten — at powers of ten only when the range spans more than three decades,
+/// so that labels do not run into each other, with light lines at the other multiples. (plotters' own ticks start at the first power of ten in the range, leaving the
+/// points below it unlabelled, and give that power twice when the range spans it.)
+fn log_key_points(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let labelled: &[u32] = if hi / lo > 10f64.powf(3.5) {
+        &[1]
+    } else {
+        &[1, 2, 5]
+    };
+    let (mut bold, mut light) = (Vec::new(), Vec::new());
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return (bold, light);
     }
-    let mantissa = v / 10f64.powf(v.log10().floor());
-    if [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .any(|m| (mantissa - m).abs() < 1e-6 * m)
-    {
+    for d in (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32) {
+        for m in 1..=9u32 {
+            let v = f64::from(m) * 10f64.powi(d);
+            if (lo..=hi).contains(&v) {
+                if labelled.contains(&m) {
+                    bold.push(v);
+                } else if labelled.len() == 1 {
+                    light.push(v);
+                }
+            }
+        }
+    }
+    (bold, light)
+}
+
+/// A label on a logarithmic value axis: 1 to 10⁴ written out (timings in µs), anything else
+/// as 2e-3.
+fn log_value_tick(v: &f64) -> String {
+    if (1.0..1e5).contains(v) {
         tick(v)
     } else {
-        String::new()
+        format!("{v:.0e}")
     }
+}
+
+/// A logarithmic axis over `lo..hi` with the ticks of [`log_key_points`].
+fn log_axis(
+    lo: f64,
+    hi: f64,
+) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>> {
+    let (bold, light) = log_key_points(lo, hi);
+    (lo..hi)
+        .log_scale()
+        .with_key_points(bold)
+        .with_light_points(light)
 }
 
 fn draw_loglog<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    (x_label, y_label): (&str, &str),
     series: &[Series],
     legend_only: &[String],
 ) -> Result<(), PlotError> {
@@ -634,21 +694,20 @@ fn draw_loglog<DB: DrawingBackend>(
         .margin(px(18))
         .x_label_area_size(px(56))
         .y_label_area_size(px(90))
-        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .build_cartesian_2d(log_axis(x0, x1), log_axis(y0, y1))
         .map_err(draw_err)?;
     chart
         .configure_mesh()
         .axis_style(BLACK.stroke_width(width(1)))
         .bold_line_style(RGBColor(215, 215, 215).stroke_width(width(1)))
         .set_all_tick_mark_size(px(5))
-        .x_desc("Δ")
-        .y_desc("relative error")
+        .x_desc(x_label)
+        .y_desc(y_label)
         .label_style((FONT, px(17)))
         .axis_desc_style((FONT, px(20)))
         .x_labels(12)
-        .x_label_formatter(&log_tick)
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .max_light_lines(1)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&log_value_tick)
         .light_line_style(RGBColor(238, 238, 238).stroke_width(width(1)))
         .draw()
         .map_err(draw_err)?;

@@ -2,7 +2,7 @@
 //! data with an error, not a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use flipshift_plot::{PlotError, Series, Style, convergence, flip_shift, lines};
+use flipshift_plot::{PlotError, Series, Style, convergence, flip_shift, lines, loglog};
 use std::path::PathBuf;
 
 fn out(name: &str) -> PathBuf {
@@ -237,4 +237,59 @@ fn jacobian_writes_svg_and_png_and_refuses_a_ragged_matrix() {
     let ragged = vec![vec![1.0, 2.0], vec![1.0]];
     assert!(flipshift_plot::jacobian("J", &ragged, 0, &[0.0, 1.0], &[0.0], &[0.0]).is_err());
     assert!(flipshift_plot::jacobian("J", &rows, 99, &tau, &tau, &curve).is_err());
+}
+
+/// The texts of an SVG's `<text>` elements (each element's content is on the line after it).
+fn svg_texts(svg: &str) -> Vec<String> {
+    let lines: Vec<&str> = svg.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0].trim_start().starts_with("<text"))
+        .map(|w| w[1].trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_log_axis_labels_each_tick_once() {
+    // Δ from 0.125 down to 0.0078: the range spans 0.01 and 0.1, which plotters ticks twice.
+    let deltas: Vec<f64> = (0..5).map(|k| 0.125 / 2f64.powi(k)).collect();
+    let errors = vec![0.1, 0.016, 0.025, 0.004, 0.006];
+    let fig = convergence("Orders", &deltas, &[("conv".into(), errors, Some(1.0))]).unwrap();
+    let texts = svg_texts(fig.svg());
+    for label in ["0.01", "0.1"] {
+        let n = texts.iter().filter(|t| *t == label).count();
+        assert_eq!(n, 1, "{label} drawn {n} times in {texts:?}");
+    }
+}
+
+#[test]
+fn loglog_labels_its_axes_and_leaves_out_what_a_log_axis_cannot_show() {
+    let n = vec![250.0, 500.0, 1000.0, 2000.0, 4000.0];
+    let dense: Vec<f64> = n.iter().map(|v: &f64| 1e-3 * v * v).collect();
+    let fft = vec![3.5, 4.8, 0.0, 21.5, 45.7];
+    let series = [
+        Series::new("dense", n.clone(), dense, Style::Line),
+        Series::new("FFT", n, fft, Style::Line),
+    ];
+    let fig = loglog("Time per application", "n", "µs", &series).unwrap();
+    let texts = svg_texts(fig.svg());
+    for label in ["Time per application", "n", "µs", "1000", "10"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no {label:?} in {texts:?}"
+        );
+    }
+    assert!(!texts.iter().any(|t| t.contains("NaN") || t.contains("inf")));
+    let p = out("loglog.png");
+    fig.save(&p).unwrap();
+    assert_written(&p, "Time per application");
+    assert!(matches!(
+        loglog(
+            "x",
+            "x",
+            "y",
+            &[Series::new("zero", vec![1.0], vec![0.0], Style::Line)]
+        ),
+        Err(PlotError::Empty { .. })
+    ));
 }

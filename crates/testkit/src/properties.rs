@@ -14,7 +14,7 @@
 //! - [`direct_agrees_with_fft`]: the fast paths of the discrete convolution agree with the
 //!   direct sum within $8 (n + m)\\,\varepsilon \sum|h| \max|x|$.
 
-use crate::strategies::families::{Family, FamilyPair};
+use crate::strategies::families::FamilyPair;
 use crate::strategies::signals::{FastPath, SignalPair};
 use flipshift_continuous::{Expr, Func, QuadParams, RealFn, convolve_lenient, convolve_symbolic};
 use flipshift_discrete::{Method, Plan, convolve, correlate};
@@ -70,7 +70,7 @@ pub fn parse_round_trip(src: &str) -> Result<(), String> {
 
 /// Print `e` in the grammar's syntax and parse it back: it must parse and have the values of `e` at [`POINTS`] — bit for bit where the tree came back unchanged,
 /// and within four times the sum of both evaluations' rounding bounds ([`eval_with_bound`])
-/// where the printer regrouped a product or a sum (`a*(b*c)` prints as `a*b*c`), or spelled an
+/// where the printer rewrote a sum (`a + (-2)*y` prints as `a - 2*y`), or spelled an
 /// internal function (`sgn`, `sinc′`, `sinc″`) as a formula of others.
 pub fn print_round_trip(e: &Expr) -> Result<(), String> {
     let text = e.to_ascii();
@@ -419,7 +419,7 @@ pub fn simplify_keeps_values(e: &Expr, points: &[f64]) -> Result<(), String> {
         .map_err(|err| format!("{e:?} does not compile: {err}"))?;
     for &t in points {
         let o = eval_with_bound(e, t);
-        if o.defined != Defined::Yes || !o.bound.is_finite() || known_issue(e, t).is_some() {
+        if o.defined != Defined::Yes || !o.bound.is_finite() {
             continue;
         }
         let describe = |what: &str, got: f64, bound: f64| {
@@ -450,22 +450,6 @@ pub fn simplify_keeps_values(e: &Expr, points: &[f64]) -> Result<(), String> {
             }
         }
         let (cv, cb) = c.eval_formula_with_error(t, 0.0);
-        let mut subnormal = false;
-        visit(c.expr(), &mut |n| {
-            subnormal |= matches!(n, Expr::Num(v) if *v != 0.0 && v.abs() < f64::MIN_POSITIVE);
-        });
-        if subnormal {
-            // Pending (tests/fuzz_regressions.rs:
-            // compiled_bounds_count_constants_folded_into_subnormals): a constant folded below
-            // the normal range keeps a few digits, and the compiled bound does not count it.
-            continue;
-        }
-        if cb.is_nan() {
-            // Pending (tests/fuzz_regressions.rs: compiled_bounds_are_never_nan): a slope of 0
-            // times an infinite error, or an overflowed intermediate, makes the compiled bound
-            // NaN (∞·0) instead of a number or ∞.
-            continue;
-        }
         if cv.is_finite() && !((cv - o.value).abs() <= cb + 4.0 * o.bound) {
             return Err(describe("compiled", cv, cb));
         }
@@ -474,62 +458,6 @@ pub fn simplify_keeps_values(e: &Expr, points: &[f64]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Failures found by fuzzing whose fix is pending, by the regression test that keeps them
-/// (marked `#[ignore]` until fixed): points where `e` meets one are skipped, so that fuzzing
-/// goes on looking for others. Empty once they are fixed.
-pub fn known_issue(e: &Expr, t: f64) -> Option<&'static str> {
-    let mut found = None;
-    visit(e, &mut |node| {
-        if let Expr::Call(Func::SincD1 | Func::SincD2, a) = node
-            && a.eval_at(t).abs() > 1e150
-        {
-            // tests/fuzz_regressions.rs: sinc_derivatives_are_finite_at_large_arguments
-            found = Some("sinc′ and sinc″ are NaN (their bounds too) for |u| ≳ 1e154");
-        }
-        let underflows = match node {
-            Expr::Pow(_, y) => y.eval_at(t).abs() >= 100.0,
-            Expr::Mul(..) | Expr::Div(..) => constant_log10(node, t).abs() > 290.0,
-            _ => false,
-        };
-        if underflows {
-            // tests/fuzz_regressions.rs: simplify_keeps_terms_whose_constants_underflow
-            found = Some("simplify drops a term whose constant underflows: (2t)^(-1100) + 1 → 1");
-        }
-    });
-    found
-}
-
-/// The decimal logarithm of the product of the constant factors of a chain of products and
-/// quotients (what a simplifier folds into one coefficient).
-fn constant_log10(e: &Expr, t: f64) -> f64 {
-    match e {
-        Expr::Mul(a, b) => constant_log10(a, t) + constant_log10(b, t),
-        Expr::Div(a, b) => constant_log10(a, t) - constant_log10(b, t),
-        Expr::Neg(a) => constant_log10(a, t),
-        _ if !e.depends_on("t") => {
-            let v = e.eval_at(t).abs();
-            if v > 0.0 && v.is_finite() {
-                v.log10()
-            } else {
-                0.0
-            }
-        }
-        _ => 0.0,
-    }
-}
-
-fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
-    match e {
-        Expr::Num(_) | Expr::Const { .. } | Expr::Var(_) => {}
-        Expr::Neg(a) | Expr::Call(_, a) => visit(a, f),
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) | Expr::Pow(a, b) => {
-            visit(a, f);
-            visit(b, f);
-        }
-    }
 }
 
 /// What [`closed_form_agrees_with_quadrature`] compared.
@@ -573,22 +501,6 @@ pub fn closed_form_agrees_with_quadrature(
         }
         if !qv.is_finite() || !(qb >= 0.0) {
             return Err(format!("{p:?}\nat t = {t:?}: quadrature {qv:e} ± {qb:e}"));
-        }
-        if qv == 0.0 && qb == 0.0 && cv != 0.0 {
-            // Pending (tests/fuzz_regressions.rs:
-            // quadrature_sees_supports_that_meet_within_their_rounding): supports that overlap
-            // by less than the rounding of their placement are taken as disjoint, 0 ± 0.
-            continue;
-        }
-        if p.family == Family::Gaussian
-            && !q.unmet.contains(&i)
-            && (cv - qv).abs() <= 100.0 * (cb + qb)
-        {
-            // Pending (tests/fuzz_regressions.rs:
-            // quadrature_bounds_hold_for_narrow_gaussians): at a relative tolerance of 1e-10,
-            // quadrature of narrow Gaussians meets it with a bound up to 14 times below the
-            // error.
-            continue;
         }
         if !((cv - qv).abs() <= cb + qb) {
             return Err(format!(

@@ -106,12 +106,12 @@ pub(crate) fn accepts(
         .abs_tol
         .max(params.rel_tol * value.abs())
         .max(cancelled);
-    // Below 1e-300 nothing is left to resolve in double precision. A value that is zero to
-    // within a bound made of rounding is accepted only when that bound is itself at the
-    // rounding level of ∫|f| (an integral that cancels to zero), never for a bound of any size
-    // (a closed form that cancels catastrophically passes no rounding level and falls back).
+    // A value that is zero to within a bound made of rounding is accepted only when that bound
+    // is itself at the rounding level of ∫|f| (an integral that cancels to zero), never for a
+    // bound of any size (a closed form that cancels catastrophically passes no rounding level
+    // and falls back). Nor is a bound accepted for being tiny: a value of 1e-316 with a bound
+    // of 1e-307 is not known to any relative tolerance.
     err <= target
-        || err < 1e-300
         || (value.abs() <= err && err - rounding <= rounding && err <= 16.0 * rounding_level)
 }
 
@@ -337,8 +337,14 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
         let piece = pieces[worst.piece];
         let mid = 0.5 * (worst.a + worst.b);
         let (t_lo, t_hi) = (piece.map.t(worst.a), piece.map.t(worst.b));
-        let tiny =
-            (t_hi - t_lo).abs() <= 1e-9 * t_lo.abs().max(1.0) || !(mid > worst.a && mid < worst.b);
+        // Bisected thirty times, or down to 2^16 ulps of where it lies: a panel no partition
+        // of doubles refines usefully (a narrow piece far from the origin starts wider than
+        // that in ulps, however small it is next to its position).
+        let (p_lo, p_hi) = (piece.map.t(piece.a), piece.map.t(piece.b));
+        let piece_width = (p_hi - p_lo).abs();
+        let tiny = (t_hi - t_lo).abs()
+            <= (piece_width * 2f64.powi(-30)).max(65536.0 * EPS * t_lo.abs().max(t_hi.abs()))
+            || !(mid > worst.a && mid < worst.b);
         let budget = s.evals + 60 > params.max_evaluations || n + 2 > params.max_subdivisions;
         // A panel at an end of its piece that looks singular there: the tanh–sinh rule, which
         // crowds its nodes into the ends, takes the piece now rather than after 30 bisections.
@@ -545,8 +551,36 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
         .collect();
     peaks.sort_by(|x, y| x.width.total_cmp(&y.width));
     peaks.truncate(MAX_PEAKS);
-    for p in peaks {
+    for p in &peaks {
         cuts.extend(PEAK_LADDER.iter().map(|k| p.centre + k * p.width));
+    }
+    // Where the range starts far out on a peak's flank, d widths from its centre, a Gaussian
+    // falls by e every w/(2d) there: from each end and breakpoint that far out, a ladder of
+    // that length away from the centre (the ladder around the centre is too coarse for it).
+    let flank_starts: Vec<f64> = breakpoints
+        .iter()
+        .copied()
+        .chain([a, b])
+        .filter(|p| p.is_finite() && *p >= a && *p <= b)
+        .take(MAX_PEAKS)
+        .collect();
+    for p in peaks.iter().take(8) {
+        for &e in &flank_starts {
+            let d = (e - p.centre).abs();
+            let len = p.width * p.width / (2.0 * d);
+            if d > 2.0 * p.width && (b - a) > 8.0 * len {
+                // On to 2048 lengths: a polynomial factor that vanishes at the start moves
+                // the mass out by several lengths, and the tail beyond the last cut is mapped
+                // on the scale of the slowest decay, too coarse for what is left of the flank.
+                let dir = (e - p.centre).signum();
+                cuts.extend(
+                    DECAY_LADDER
+                        .iter()
+                        .chain(&[128.0, 256.0, 512.0, 1024.0, 2048.0])
+                        .map(|k| e + dir * k * len),
+                );
+            }
+        }
     }
     // An exponential decay starts where the function starts: at a breakpoint or an end of the
     // range. A ladder of its lengths from each such point in the direction of decay (the

@@ -6,7 +6,9 @@ use crate::realfn::{Features, Interval, RealFn};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
-    Const(f64),
+    /// A constant and the bound on its error (the rounding of its decimal, or of the folding
+    /// of a constant subexpression).
+    Const(f64, f64),
     Var,
     Neg,
     Add,
@@ -16,12 +18,12 @@ enum Op {
     Pow,
     Square,
     PowI(i32),
-    AddC(f64),
-    MulC(f64),
+    AddC(f64, f64),
+    MulC(f64, f64),
     /// top = c − top
-    RSubC(f64),
+    RSubC(f64, f64),
     /// top = c / top
-    RDivC(f64),
+    RDivC(f64, f64),
     Call(Func),
     /// Unless lo ≤ t ≤ hi, push 0 and skip the next `skip` ops: a term or a product outside
     /// its own support is exactly 0, whatever its formula gives there (exp(t)·step(−t) at
@@ -40,21 +42,48 @@ fn const_error(c: f64) -> f64 {
     if (c * 1024.0).fract() == 0.0 && c.abs() < 1e15 {
         0.0
     } else {
-        0.5 * f64::EPSILON * c.abs()
+        0.5 * f64::EPSILON * c.abs() + underflow(c, true)
     }
 }
 
-/// `d·e` with `0·∞` read as 0 (an exact operand has no error to amplify).
+/// The smallest subnormal number, $2^{-1074}$: below the normal range a rounding is this
+/// absolute amount (at most half of it), not a relative one.
+const TINY: f64 = 5e-324;
+
+/// The absolute rounding of an operation whose result `v` is below the normal range (a
+/// product or quotient of nonzero numbers, an exponential that underflowed): [`TINY`]; none
+/// for an exact result (`inexact` false: an operand was 0).
+#[inline]
+fn underflow(v: f64, inexact: bool) -> f64 {
+    if inexact && v.abs() < f64::MIN_POSITIVE {
+        TINY
+    } else {
+        0.0
+    }
+}
+
+/// `d·e` with `0·∞` read as 0 for an exact operand (`e` = 0: no error to amplify), and as ∞
+/// for a slope of 0 against an unbounded error (the value may be anywhere).
 #[inline]
 fn scaled(d: f64, e: f64) -> f64 {
-    if e == 0.0 { 0.0 } else { d * e }
+    if e == 0.0 {
+        0.0
+    } else {
+        let r = d * e;
+        if r.is_nan() { f64::INFINITY } else { r }
+    }
 }
 
 /// The error of `f(a) = v` given the argument's error `e`: the derivative's magnitude times `e`,
 /// the function's own rounding, and a jump within reach of the argument's error.
 fn call_error(f: Func, a: f64, v: f64, e: f64) -> f64 {
     use std::f64::consts::PI;
-    let ulps = |k: f64| k * f64::EPSILON * v.abs();
+    // Below the normal range a function's rounding is absolute: a subnormal value from any
+    // of them, or a 0 from those that underflow (exp(−800) is 0, not e^−800).
+    let ulps = |k: f64| {
+        let underflows = matches!(f, Func::Exp | Func::Gauss) || v != 0.0;
+        k * f64::EPSILON * v.abs() + underflow(v, underflows && a.is_finite())
+    };
     let jump = |at: f64, size: f64| if (a - at).abs() <= e { size } else { 0.0 };
     match f {
         Func::Exp => scaled(v.abs(), e) + ulps(1.0),
@@ -139,55 +168,55 @@ fn emit(e: &Expr, out: &mut Vec<Op>) {
 
 fn emit_unguarded(e: &Expr, out: &mut Vec<Op>) {
     match e {
-        Expr::Num(v) => out.push(Op::Const(*v)),
-        Expr::Const { value, .. } => out.push(Op::Const(*value)),
+        Expr::Num(v) => out.push(Op::Const(*v, const_error(*v))),
+        Expr::Const { value, .. } => out.push(Op::Const(*value, const_error(*value))),
         Expr::Var(_) => out.push(Op::Var),
         Expr::Neg(a) => {
             emit(a, out);
             out.push(Op::Neg);
         }
         Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-            let bc = b.constant_value().filter(|v| v.is_finite());
-            let ac = a.constant_value().filter(|v| v.is_finite());
+            let bc = folded(b);
+            let ac = folded(a);
             match (e, ac, bc) {
-                (Expr::Add(..), _, Some(c)) => {
+                (Expr::Add(..), _, Some((c, ce))) => {
                     emit_term(a, out);
-                    out.push(Op::AddC(c));
+                    out.push(Op::AddC(c, ce));
                 }
-                (Expr::Add(..), Some(c), None) => {
+                (Expr::Add(..), Some((c, ce)), None) => {
                     emit_term(b, out);
-                    out.push(Op::AddC(c));
+                    out.push(Op::AddC(c, ce));
                 }
-                (Expr::Sub(..), _, Some(c)) => {
+                (Expr::Sub(..), _, Some((c, ce))) => {
                     emit_term(a, out);
-                    out.push(Op::AddC(-c));
+                    out.push(Op::AddC(-c, ce));
                 }
-                (Expr::Sub(..), Some(c), None) => {
+                (Expr::Sub(..), Some((c, ce)), None) => {
                     emit_term(b, out);
-                    out.push(Op::RSubC(c));
+                    out.push(Op::RSubC(c, ce));
                 }
-                (Expr::Mul(..), _, Some(c)) => {
+                (Expr::Mul(..), _, Some((c, ce))) => {
                     emit(a, out);
-                    out.push(Op::MulC(c));
+                    out.push(Op::MulC(c, ce));
                 }
-                (Expr::Mul(..), Some(c), None) => {
+                (Expr::Mul(..), Some((c, ce)), None) => {
                     emit(b, out);
-                    out.push(Op::MulC(c));
+                    out.push(Op::MulC(c, ce));
                 }
-                (Expr::Div(..), _, Some(c)) => {
+                (Expr::Div(..), _, Some((c, ce))) => {
                     emit(a, out);
                     // Multiplying by 1/c is exact only for powers of two; otherwise divide.
                     let inv = 1.0 / c;
                     if c != 0.0 && inv.is_finite() && (c.abs().log2().fract() == 0.0) {
-                        out.push(Op::MulC(inv));
+                        out.push(Op::MulC(inv, ce * inv * inv));
                     } else {
-                        out.push(Op::Const(c));
+                        out.push(Op::Const(c, ce));
                         out.push(Op::Div);
                     }
                 }
-                (Expr::Div(..), Some(c), None) => {
+                (Expr::Div(..), Some((c, ce)), None) => {
                     emit(b, out);
-                    out.push(Op::RDivC(c));
+                    out.push(Op::RDivC(c, ce));
                 }
                 _ => {
                     let sum = matches!(e, Expr::Add(..) | Expr::Sub(..));
@@ -230,7 +259,7 @@ fn max_depth(program: &[Op]) -> usize {
     let mut max = 0;
     for op in program {
         match op {
-            Op::Const(_) | Op::Var => depth += 1,
+            Op::Const(..) | Op::Var => depth += 1,
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => depth = depth.saturating_sub(1),
             _ => {}
         }
@@ -259,7 +288,7 @@ impl CompiledExpr {
             // Stack discipline was checked at compile time: sp stays in 1..=MAX_STACK
             // for unary ops and ≥ 2 for binary ones.
             match program[pc] {
-                Op::Const(c) => {
+                Op::Const(c, _) => {
                     stack[sp] = c;
                     sp += 1;
                 }
@@ -270,10 +299,10 @@ impl CompiledExpr {
                 Op::Neg => stack[sp - 1] = -stack[sp - 1],
                 Op::Square => stack[sp - 1] *= stack[sp - 1],
                 Op::PowI(n) => stack[sp - 1] = stack[sp - 1].powi(n),
-                Op::AddC(c) => stack[sp - 1] += c,
-                Op::MulC(c) => stack[sp - 1] *= c,
-                Op::RSubC(c) => stack[sp - 1] = c - stack[sp - 1],
-                Op::RDivC(c) => stack[sp - 1] = c / stack[sp - 1],
+                Op::AddC(c, _) => stack[sp - 1] += c,
+                Op::MulC(c, _) => stack[sp - 1] *= c,
+                Op::RSubC(c, _) => stack[sp - 1] = c - stack[sp - 1],
+                Op::RDivC(c, _) => stack[sp - 1] = c / stack[sp - 1],
                 Op::Call(f) => stack[sp - 1] = f.apply(stack[sp - 1]),
                 Op::Guard { lo, hi, skip } => {
                     if !(lo <= t && t <= hi) {
@@ -320,124 +349,164 @@ impl CompiledExpr {
             let v = self.expr.eval_at(t);
             return (v, 64.0 * f64::EPSILON * v.abs());
         }
-        const U: f64 = 0.5 * f64::EPSILON;
-        let mut val = [0.0f64; MAX_STACK];
-        let mut err = [0.0f64; MAX_STACK];
-        let mut sp = 0usize;
-        let mut pc = 0usize;
-        let program = &self.program;
-        while pc < program.len() {
-            match program[pc] {
-                Op::Const(c) => {
-                    val[sp] = c;
-                    err[sp] = const_error(c);
+        run_with_error(&self.program, t, dt)
+    }
+}
+
+/// A constant subexpression's value and the bound on its error, as compilation folds it: a
+/// number with the rounding of its decimal; anything else evaluated with the errors of every
+/// operation in it (`0.9999999999 - step(pi)` is −1.000000082740371e-10, its error the half ulp
+/// of 0.9999999999, 8e-7 of the value — not the half ulp of the result).
+fn folded(e: &Expr) -> Option<(f64, f64)> {
+    let c = e.constant_value().filter(|v| v.is_finite())?;
+    if matches!(e, Expr::Num(_) | Expr::Const { .. }) {
+        return Some((c, const_error(c)));
+    }
+    let mut program = Vec::new();
+    emit(e, &mut program);
+    if max_depth(&program) >= MAX_STACK {
+        return Some((c, 64.0 * f64::EPSILON * c.abs() + underflow(c, true)));
+    }
+    let (v, err) = run_with_error(&program, 0.0, 0.0);
+    Some((c, err + (v - c).abs()))
+}
+
+/// The value of `program` at `t` and its error bound (see
+/// [`CompiledExpr::eval_formula_with_error`]); `program` within [`MAX_STACK`].
+fn run_with_error(program: &[Op], t: f64, dt: f64) -> (f64, f64) {
+    const U: f64 = 0.5 * f64::EPSILON;
+    let mut val = [0.0f64; MAX_STACK];
+    let mut err = [0.0f64; MAX_STACK];
+    let mut sp = 0usize;
+    let mut pc = 0usize;
+    while pc < program.len() {
+        match program[pc] {
+            Op::Const(c, ce) => {
+                val[sp] = c;
+                err[sp] = ce;
+                sp += 1;
+            }
+            Op::Var => {
+                val[sp] = t;
+                err[sp] = dt;
+                sp += 1;
+            }
+            Op::Neg => val[sp - 1] = -val[sp - 1],
+            Op::Square => {
+                let a = val[sp - 1];
+                val[sp - 1] = a * a;
+                err[sp - 1] =
+                    scaled(2.0 * a.abs(), err[sp - 1]) + U * a * a + underflow(a * a, a != 0.0);
+            }
+            Op::PowI(n) => {
+                let a = val[sp - 1];
+                let v = a.powi(n);
+                let d = if a == 0.0 {
+                    if n == 1 { 1.0 } else { 0.0 }
+                } else {
+                    (f64::from(n) * v / a).abs()
+                };
+                val[sp - 1] = v;
+                err[sp - 1] = scaled(d, err[sp - 1])
+                    + f64::from(n.unsigned_abs()) * (U * v.abs() + underflow(v, a != 0.0));
+            }
+            Op::AddC(c, ce) => {
+                let v = val[sp - 1] + c;
+                val[sp - 1] = v;
+                err[sp - 1] += ce + U * v.abs();
+            }
+            Op::MulC(c, ce) => {
+                let a = val[sp - 1];
+                let v = a * c;
+                val[sp - 1] = v;
+                err[sp - 1] = scaled(c.abs(), err[sp - 1])
+                    + a.abs() * ce
+                    + U * v.abs()
+                    + underflow(v, a != 0.0 && c != 0.0);
+            }
+            Op::RSubC(c, ce) => {
+                let v = c - val[sp - 1];
+                val[sp - 1] = v;
+                err[sp - 1] += ce + U * v.abs();
+            }
+            Op::RDivC(c, ce) => {
+                let a = val[sp - 1];
+                let v = c / a;
+                val[sp - 1] = v;
+                err[sp - 1] = scaled((v / a).abs(), err[sp - 1])
+                    + (ce / a).abs()
+                    + U * v.abs()
+                    + underflow(v, c != 0.0);
+            }
+            Op::Call(f) => {
+                let a = val[sp - 1];
+                let v = f.apply(a);
+                val[sp - 1] = v;
+                err[sp - 1] = call_error(f, a, v, err[sp - 1]);
+            }
+            Op::Guard { lo, hi, skip } => {
+                // Outside by more than t's own uncertainty: exactly 0. Within it, the term
+                // is evaluated, and its jumps charge what they may be off by.
+                if !(lo - dt <= t && t <= hi + dt) {
+                    val[sp] = 0.0;
+                    err[sp] = 0.0;
                     sp += 1;
-                }
-                Op::Var => {
-                    val[sp] = t;
-                    err[sp] = dt;
-                    sp += 1;
-                }
-                Op::Neg => val[sp - 1] = -val[sp - 1],
-                Op::Square => {
-                    let a = val[sp - 1];
-                    val[sp - 1] = a * a;
-                    err[sp - 1] = scaled(2.0 * a.abs(), err[sp - 1]) + U * a * a;
-                }
-                Op::PowI(n) => {
-                    let a = val[sp - 1];
-                    let v = a.powi(n);
-                    let d = if a == 0.0 {
-                        if n == 1 { 1.0 } else { 0.0 }
-                    } else {
-                        (f64::from(n) * v / a).abs()
-                    };
-                    val[sp - 1] = v;
-                    err[sp - 1] =
-                        scaled(d, err[sp - 1]) + f64::from(n.unsigned_abs()) * U * v.abs();
-                }
-                Op::AddC(c) => {
-                    let v = val[sp - 1] + c;
-                    val[sp - 1] = v;
-                    err[sp - 1] += const_error(c) + U * v.abs();
-                }
-                Op::MulC(c) => {
-                    let a = val[sp - 1];
-                    let v = a * c;
-                    val[sp - 1] = v;
-                    err[sp - 1] =
-                        scaled(c.abs(), err[sp - 1]) + a.abs() * const_error(c) + U * v.abs();
-                }
-                Op::RSubC(c) => {
-                    let v = c - val[sp - 1];
-                    val[sp - 1] = v;
-                    err[sp - 1] += const_error(c) + U * v.abs();
-                }
-                Op::RDivC(c) => {
-                    let a = val[sp - 1];
-                    let v = c / a;
-                    val[sp - 1] = v;
-                    err[sp - 1] = scaled((v / a).abs(), err[sp - 1])
-                        + (const_error(c) / a).abs()
-                        + U * v.abs();
-                }
-                Op::Call(f) => {
-                    let a = val[sp - 1];
-                    let v = f.apply(a);
-                    val[sp - 1] = v;
-                    err[sp - 1] = call_error(f, a, v, err[sp - 1]);
-                }
-                Op::Guard { lo, hi, skip } => {
-                    // Outside by more than t's own uncertainty: exactly 0. Within it, the term
-                    // is evaluated, and its jumps charge what they may be off by.
-                    if !(lo - dt <= t && t <= hi + dt) {
-                        val[sp] = 0.0;
-                        err[sp] = 0.0;
-                        sp += 1;
-                        pc += skip;
-                    }
-                }
-                Op::Add | Op::Sub => {
-                    sp -= 1;
-                    let v = if matches!(program[pc], Op::Add) {
-                        val[sp - 1] + val[sp]
-                    } else {
-                        val[sp - 1] - val[sp]
-                    };
-                    val[sp - 1] = v;
-                    err[sp - 1] += err[sp] + U * v.abs();
-                }
-                Op::Mul => {
-                    sp -= 1;
-                    let (a, b) = (val[sp - 1], val[sp]);
-                    let v = a * b;
-                    val[sp - 1] = v;
-                    err[sp - 1] =
-                        scaled(b.abs(), err[sp - 1]) + scaled(a.abs(), err[sp]) + U * v.abs();
-                }
-                Op::Div => {
-                    sp -= 1;
-                    let (a, b) = (val[sp - 1], val[sp]);
-                    let v = a / b;
-                    val[sp - 1] = v;
-                    err[sp - 1] = (err[sp - 1] + scaled(v.abs(), err[sp])) / b.abs() + U * v.abs();
-                }
-                Op::Pow => {
-                    sp -= 1;
-                    let (a, b) = (val[sp - 1], val[sp]);
-                    let v = pow(a, b);
-                    let da = if a == 0.0 { 0.0 } else { (b * v / a).abs() };
-                    let db = if a > 0.0 { (v * a.ln()).abs() } else { 0.0 };
-                    val[sp - 1] = v;
-                    err[sp - 1] = scaled(da, err[sp - 1])
-                        + scaled(db, err[sp])
-                        + 2.0 * f64::EPSILON * v.abs();
+                    pc += skip;
                 }
             }
-            pc += 1;
+            Op::Add | Op::Sub => {
+                sp -= 1;
+                let v = if matches!(program[pc], Op::Add) {
+                    val[sp - 1] + val[sp]
+                } else {
+                    val[sp - 1] - val[sp]
+                };
+                val[sp - 1] = v;
+                err[sp - 1] += err[sp] + U * v.abs();
+            }
+            Op::Mul => {
+                sp -= 1;
+                let (a, b) = (val[sp - 1], val[sp]);
+                let v = a * b;
+                val[sp - 1] = v;
+                err[sp - 1] = scaled(b.abs(), err[sp - 1])
+                    + scaled(a.abs(), err[sp])
+                    + U * v.abs()
+                    + underflow(v, a != 0.0 && b != 0.0);
+            }
+            Op::Div => {
+                sp -= 1;
+                let (a, b) = (val[sp - 1], val[sp]);
+                let v = a / b;
+                val[sp - 1] = v;
+                err[sp - 1] = (err[sp - 1] + scaled(v.abs(), err[sp])) / b.abs()
+                    + U * v.abs()
+                    + underflow(v, a != 0.0);
+            }
+            Op::Pow => {
+                sp -= 1;
+                let (a, b) = (val[sp - 1], val[sp]);
+                let v = pow(a, b);
+                let da = if a == 0.0 { 0.0 } else { (b * v / a).abs() };
+                let db = if a > 0.0 { (v * a.ln()).abs() } else { 0.0 };
+                val[sp - 1] = v;
+                err[sp - 1] = scaled(da, err[sp - 1])
+                    + scaled(db, err[sp])
+                    + 2.0 * f64::EPSILON * v.abs()
+                    + underflow(v, a != 0.0);
+            }
         }
-        (val[0], err[0])
+        pc += 1;
     }
+    // A NaN bound is no bound (max() would drop it, a sum would spread it).
+    (
+        val[0],
+        if err[0].is_nan() {
+            f64::INFINITY
+        } else {
+            err[0]
+        },
+    )
 }
 
 impl RealFn for CompiledExpr {

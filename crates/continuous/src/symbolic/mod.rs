@@ -10,6 +10,8 @@ mod shape;
 mod simplify;
 mod support;
 
+pub(crate) use ast::pow as pow_real;
 pub use ast::{Expr, Func};
 pub use compile::CompiledExpr;
 pub use parse::ParseOptions;
+pub(crate) use support::{affine, quadratic};

@@ -396,7 +396,9 @@ impl Parser<'_> {
                     }
                     _ => {}
                 }
-                let hint = if self.peek().tok == Tok::LParen {
+                let hint = if name == "dirac" {
+                    "dirac(...) is a distribution, not a function: it is accepted where a kernel or signal of a convolution is (convolve, derivative, lsgrad, check), not here".to_string()
+                } else if self.peek().tok == Tok::LParen {
                     "not a function of the grammar (exp log sqrt abs sin cos tan tanh erf step rect tri sinc gauss)".to_string()
                 } else {
                     format!(

@@ -164,6 +164,11 @@ fn render(e: &Expr, style: Style) -> String {
             let rhs = match **b {
                 Expr::Neg(_) => paren(render(b, style), style),
                 Expr::Num(v) if v < 0.0 => paren(render(b, style), style),
+                // ASCII parses back to the same tree: a + (b + c) is not (a + b) + c in
+                // floating point.
+                Expr::Add(..) | Expr::Sub(..) if style == Style::Ascii => {
+                    paren(render(b, style), style)
+                }
                 _ => wrap(b, 1, style),
             };
             format!("{} + {rhs}", wrap(a, 1, style))
@@ -181,6 +186,7 @@ fn render(e: &Expr, style: Style) -> String {
             let r = match **b {
                 Expr::Neg(_) | Expr::Div(..) => paren(render(b, style), style),
                 Expr::Num(v) if v < 0.0 => paren(render(b, style), style),
+                Expr::Mul(..) if style == Style::Ascii => paren(render(b, style), style),
                 _ => wrap(b, 2, style),
             };
             // A number times a name or a power of one reads best side by side: 2t, 3t².

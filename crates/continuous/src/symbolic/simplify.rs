@@ -18,6 +18,14 @@ fn fold(v: f64) -> Option<Expr> {
     v.is_finite().then_some(Expr::Num(v))
 }
 
+/// A folded product or quotient of nonzero numbers, unless it is not finite or fell below the
+/// normal range (where it keeps a few digits or none, and 0 would absorb the rest of a
+/// product).
+fn fold_nonzero(v: f64) -> Option<Expr> {
+    (v.abs() >= f64::MIN_POSITIVE).then_some(())?;
+    fold(v)
+}
+
 impl Expr {
     /// A simpler equal expression: constants folded, $0$ and $1$ removed where neutral,
     /// $0 \cdot a = 0$, double negation, $-(a - b) = b - a$, signs pulled out of products,
@@ -201,7 +209,16 @@ fn collect_sum(e: &Expr) -> Expr {
 fn flatten_product(e: &Expr, power: f64, coeff: &mut f64, out: &mut Vec<(Expr, f64)>) {
     let integer = power.fract() == 0.0;
     match e {
-        Expr::Num(v) if integer => *coeff *= v.powi(power as i32),
+        Expr::Num(v) if integer => {
+            let p = v.powi(power as i32);
+            *coeff *= p;
+            // A coefficient that passes below the normal range keeps a few digits or none
+            // (2⁻¹¹⁰⁰ is 0, 1e-200·1e-200·1e200·1e200 is 0, not 1): not folded (NaN marks it,
+            // and the product is kept as written).
+            if *v != 0.0 && (p.abs() < f64::MIN_POSITIVE || coeff.abs() < f64::MIN_POSITIVE) {
+                *coeff = f64::NAN;
+            }
+        }
         Expr::Neg(a) if integer => {
             if (power as i64) % 2 != 0 {
                 *coeff = -*coeff;
@@ -258,7 +275,7 @@ fn mul(a: Expr, b: Expr) -> Expr {
         return Expr::Num(0.0);
     }
     if let (Some(x), Some(y)) = (num(&a), num(&b))
-        && let Some(v) = fold(x * y)
+        && let Some(v) = fold_nonzero(x * y)
     {
         return v;
     }
@@ -329,7 +346,7 @@ fn div(a: Expr, b: Expr) -> Expr {
         return Expr::Num(0.0);
     }
     if let (Some(x), Some(y)) = (num(&a), num(&b))
-        && let Some(v) = fold(x / y)
+        && let Some(v) = fold_nonzero(x / y)
     {
         return v;
     }
@@ -372,7 +389,11 @@ fn pow(a: Expr, b: Expr) -> Expr {
         return Expr::Num(1.0);
     }
     if let (Some(x), Some(y)) = (num(&a), num(&b))
-        && let Some(v) = fold(super::ast::pow(x, y))
+        && let Some(v) = if x == 0.0 {
+            fold(super::ast::pow(x, y))
+        } else {
+            fold_nonzero(super::ast::pow(x, y))
+        }
     {
         return v;
     }

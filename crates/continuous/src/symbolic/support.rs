@@ -289,9 +289,14 @@ pub(crate) fn breakpoint_errors(e: &Expr, out: &mut Vec<(f64, f64)>) {
                 && ea < 0.5 * a.abs()
             {
                 for r in roots {
-                    // p = (r − b)/a: two roundings, and the coefficients' errors.
-                    let p = (r - b) / a;
-                    let err = (eb + p.abs() * ea) / (a.abs() - ea) + f64::EPSILON * p.abs();
+                    // p = (r − b)/a: the coefficients' errors, and the two roundings exactly
+                    // (zero for rect(t)'s ±0.5: exact ends meet exactly).
+                    let d = r - b;
+                    let p = d / a;
+                    let sub = crate::quadrature::two_sum_error(*r, -b);
+                    let div = p.mul_add(a, -d);
+                    let err =
+                        (eb + p.abs() * ea) / (a.abs() - ea) + ((sub - div) / a).abs() * 1.0000001;
                     if p.is_finite() && err.is_finite() {
                         out.push((p, err));
                     }

@@ -219,7 +219,7 @@ pub(crate) fn effective_window(f: &dyn RealFn, what: &str) -> Result<(f64, f64),
 
 /// The region where `|f|` is at least half its peak (sampled on `[lo, hi]`): its width is the
 /// scale a grid must resolve, its middle where the function "is".
-fn half_max_region(f: &dyn RealFn, lo: f64, hi: f64) -> (f64, f64) {
+pub(crate) fn half_max_region(f: &dyn RealFn, lo: f64, hi: f64) -> (f64, f64) {
     let n = 4000;
     let vals: Vec<(f64, f64)> = (0..=n)
         .map(|i| {
@@ -239,7 +239,7 @@ fn half_max_region(f: &dyn RealFn, lo: f64, hi: f64) -> (f64, f64) {
     }
 }
 
-fn width(r: (f64, f64)) -> f64 {
+pub(crate) fn width(r: (f64, f64)) -> f64 {
     (r.1 - r.0).max(f64::MIN_POSITIVE)
 }
 
@@ -247,7 +247,7 @@ fn middle(r: (f64, f64)) -> f64 {
     0.5 * (r.0 + r.1)
 }
 
-fn lattice_range(lo: f64, hi: f64, dt: f64) -> (i64, i64) {
+pub(crate) fn lattice_range(lo: f64, hi: f64, dt: f64) -> (i64, i64) {
     // A tiny slack keeps a support end that lies on the lattice inside the range.
     let k0 = ((lo / dt) - 1e-9).floor() as i64;
     let k1 = ((hi / dt) + 1e-9).ceil() as i64;
@@ -257,7 +257,13 @@ fn lattice_range(lo: f64, hi: f64, dt: f64) -> (i64, i64) {
 /// Up to `count` lattice points `k·step` in `[lo, hi]`, laid out symmetrically from the lattice
 /// point nearest `centre` (so the centre — lag 0, or t₀ — is always compared), with a stride
 /// that is a multiple of the coarsest spacing.
-fn comparison_points(lo: f64, hi: f64, centre: f64, coarse: f64, count: usize) -> Vec<f64> {
+pub(crate) fn comparison_points(
+    lo: f64,
+    hi: f64,
+    centre: f64,
+    coarse: f64,
+    count: usize,
+) -> Vec<f64> {
     let (k0, k1) = lattice_range(lo, hi, coarse);
     let total = (k1 - k0 + 1).max(1) as usize;
     let stride = total.div_ceil(count.max(1)).max(1) as i64;
@@ -491,38 +497,7 @@ pub fn check_agreement(
         .zip(errs)
         .zip(floors)
         .map(|((&quantity, errors), floor)| {
-            // The non-increasing envelope e_j = max over i ≥ j of the errors: equal to the
-            // errors when they fall steadily, the upper envelope when the prefactor oscillates
-            // (a jump between grid points), so the slope is not biased by where a period ends.
-            let mut envelope = errors.clone();
-            for j in (0..envelope.len().saturating_sub(1)).rev() {
-                envelope[j] = envelope[j].max(envelope[j + 1]);
-            }
-            // Fit the points on the envelope (an error as large as every finer one): all of
-            // them for a steady decrease, the upper corners for an oscillating one — without the
-            // last point then, which is on the envelope only because nothing finer was measured.
-            let monotone = errors.windows(2).all(|w| w[1] < w[0]);
-            let last = errors.len().saturating_sub(1);
-            let (d, e): (Vec<f64>, Vec<f64>) = used
-                .iter()
-                .zip(errors.iter().zip(&envelope))
-                .zip(&fit_mask)
-                .enumerate()
-                .filter(|(j, ((_, (e, env)), keep))| {
-                    **keep && *e >= *env && (monotone || *j != last)
-                })
-                .map(|(_, ((d, (e, _)), _))| (*d, *e))
-                .unzip();
-            // Errors that do not decrease leave too few envelope points: fit them all, which
-            // reports the honest order ≈ 0 of a quantity that does not converge.
-            let order = fit_order(&d, &e, floor).or_else(|| fit_order(&used, &errors, floor));
-            QuantityReport {
-                quantity,
-                rounding: errors.iter().any(|&e| e <= floor),
-                order,
-                floor,
-                errors,
-            }
+            quantity_report(quantity, errors, floor, &used, &fit_mask)
         })
         .collect();
     Ok(AgreementReport {
@@ -532,6 +507,48 @@ pub fn check_agreement(
         t0,
         warnings,
     })
+}
+
+/// The report of one quantity from its errors over the spacings `used`: the observed order
+/// fitted on the non-increasing envelope of the errors above `floor`, on the spacings of
+/// `fit_mask`.
+pub(crate) fn quantity_report(
+    quantity: Quantity,
+    errors: Vec<f64>,
+    floor: f64,
+    used: &[f64],
+    fit_mask: &[bool],
+) -> QuantityReport {
+    // The non-increasing envelope e_j = max over i ≥ j of the errors: equal to the
+    // errors when they fall steadily, the upper envelope when the prefactor oscillates
+    // (a jump between grid points), so the slope is not biased by where a period ends.
+    let mut envelope = errors.clone();
+    for j in (0..envelope.len().saturating_sub(1)).rev() {
+        envelope[j] = envelope[j].max(envelope[j + 1]);
+    }
+    // Fit the points on the envelope (an error as large as every finer one): all of
+    // them for a steady decrease, the upper corners for an oscillating one — without the
+    // last point then, which is on the envelope only because nothing finer was measured.
+    let monotone = errors.windows(2).all(|w| w[1] < w[0]);
+    let last = errors.len().saturating_sub(1);
+    let (d, e): (Vec<f64>, Vec<f64>) = used
+        .iter()
+        .zip(errors.iter().zip(&envelope))
+        .zip(fit_mask)
+        .enumerate()
+        .filter(|(j, ((_, (e, env)), keep))| **keep && *e >= *env && (monotone || *j != last))
+        .map(|(_, ((d, (e, _)), _))| (*d, *e))
+        .unzip();
+    // Errors that do not decrease leave too few envelope points: fit them all, which
+    // reports the honest order ≈ 0 of a quantity that does not converge.
+    let order = fit_order(&d, &e, floor).or_else(|| fit_order(used, &errors, floor));
+    QuantityReport {
+        quantity,
+        rounding: errors.iter().any(|&e| e <= floor),
+        order,
+        floor,
+        errors,
+    }
 }
 
 /// $\max_i |a_i - b_i| / \max_i |b_i|$ (absolute when every $b_i$ is zero).
