@@ -484,6 +484,11 @@ fn poly_mul(a: &[(f64, Mono)], b: &[(f64, Mono)]) -> Option<Vec<(f64, Mono)>> {
         for (cb, mb) in b {
             let m = mono_mul(ma, mb);
             let c = ca * cb;
+            // A coefficient that overflows, or underflows out of the normal range, is no
+            // coefficient: the expansion is abandoned and the sum kept as written.
+            if !c.is_finite() || (c.abs() < f64::MIN_POSITIVE && *ca != 0.0 && *cb != 0.0) {
+                return None;
+            }
             if let Some(slot) = out.iter_mut().find(|(_, x)| *x == m) {
                 slot.0 += c;
             } else {
@@ -566,6 +571,9 @@ fn normalise(e: &Expr) -> Option<Expr> {
         if num.len() > MAX_MONOMIALS {
             return None;
         }
+    }
+    if num.iter().any(|(c, _)| !c.is_finite()) {
+        return None;
     }
     num.retain(|(c, _)| *c != 0.0);
     if num.is_empty() {
