@@ -3,10 +3,12 @@
 use crate::Format;
 use crate::error::{CliError, Context};
 use crate::input::{parse_expr, parse_params};
-use crate::output::{Output, finite_array};
+use crate::output::{Output, finite_array, fmt_num};
 use clap::Args;
 use flipshift_continuous::SharedFn;
-use flipshift_discrete::{CheckParams, Quantity, Rule, check_agreement};
+use flipshift_discrete::{
+    CheckParams, PeriodicConvergence, Quantity, Rule, check_agreement, check_periodic_agreement,
+};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -31,6 +33,12 @@ pub struct CheckArgs {
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// On one period P: circular convolution of point samples (the periodic trapezoidal
+    /// rule) against the periodic convolution, at Δ = P/8, P/16, ...; geometric convergence
+    /// (ratio per halving, Δ at rounding) for kernels smooth on the circle, an algebraic order
+    /// where a jump or kink remains. Compares conv, derivative and hessian.
+    #[arg(long, allow_hyphen_values = true)]
+    period: Option<String>,
 }
 
 fn compile(option: &str, src: &str, params: &[(String, f64)]) -> Result<SharedFn, CliError> {
@@ -60,10 +68,29 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
             )
         })?;
     if flipshift_continuous::contains_dirac(&a.h) {
+        crate::cmd::continuous::refuse_period_with_delta(a.period.as_ref())?;
         return super::dirac::check(&a.h, &a.x, a.y.as_deref(), rule, levels, &params);
     }
     let h = compile("--h", &a.h, &params)?;
     let x = compile("--x", &a.x, &params)?;
+    if let Some(p) = &a.period {
+        if rule != Rule::Point {
+            return Err(CliError::arg(
+                "--rule",
+                format!(
+                    "with --period the samples are point samples (the periodic trapezoidal rule); got {rule}"
+                ),
+            ));
+        }
+        if a.y.is_some() {
+            return Err(CliError::arg(
+                "--y",
+                "with --period the least-squares gradient is not compared (conv, derivative and hessian are); leave out --y",
+            ));
+        }
+        let p = crate::cmd::continuous::parse_period(p)?;
+        return check_periodic(a, h, x, p, levels);
+    }
     let y = match &a.y {
         Some(s) => Some(compile("--y", s, &params)?),
         None => None,
@@ -147,5 +174,134 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
         .field("rule", json!(rule.to_string()))
         .number("t0", report.t0)?
         .field("warnings", json!(report.warnings))
+        .with_text(text))
+}
+
+/// `flipshift check --period P`.
+fn check_periodic(
+    a: &CheckArgs,
+    h: SharedFn,
+    x: SharedFn,
+    p: f64,
+    levels: usize,
+) -> Result<Output, CliError> {
+    let report = check_periodic_agreement(h, x, p, levels)?;
+    let (case, points, explanation) = match &report.convergence {
+        PeriodicConvergence::Geometric => (
+            "geometric",
+            Vec::new(),
+            "h_P and x_P are smooth on the circle (no breakpoint in [0, P), values and slopes \
+             match at the seam): the trapezoidal rule on a smooth periodic integrand converges \
+             geometrically, faster than any power of Δ, so the ratio per halving grows and \
+             rounding is reached at a coarse Δ; no algebraic order is fitted"
+                .to_string(),
+        ),
+        PeriodicConvergence::Algebraic { points } => (
+            "algebraic",
+            points.clone(),
+            format!(
+                "h_P or x_P jumps or kinks at t = {} in [0, P) (0 is the seam): the periodic \
+                 trapezoidal rule falls back to an algebraic order, as on the line (1 or 2 for \
+                 a jump, depending on the value sampled there; 2 for a kink)",
+                points
+                    .iter()
+                    .map(|v| fmt_num(*v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+    };
+    let mut errors = Map::new();
+    let mut orders = Map::new();
+    let mut rounding = Map::new();
+    let mut ratios = Map::new();
+    let mut at_rounding = Map::new();
+    for q in &report.quantities {
+        errors.insert(q.name.into(), finite_array(q.name, &q.errors)?);
+        orders.insert(
+            q.name.into(),
+            q.order
+                .filter(|v| v.is_finite())
+                .map_or(Value::Null, |v| json!(v)),
+        );
+        rounding.insert(q.name.into(), json!(q.rounding));
+        ratios.insert(q.name.into(), finite_array(q.name, &q.ratios)?);
+        at_rounding.insert(
+            q.name.into(),
+            q.delta_at_rounding.map_or(Value::Null, |d| json!(d)),
+        );
+    }
+    let mut text = format!(
+        "continuous vs discrete on one period P = {}, h(t) = {}, x(t) = {}, point samples at t_j = jΔ, Δ = P/N\n\
+         relative max errors (conv: Δ·(h_Δ ⊛ x_Δ) vs z; derivative: row of the circulant H vs h_P(t0 − τ) at t0 = {}; \
+         hessian: Δ·HᵀH vs ∫₀ᴾ h_P(t − τ_i)·h_P(t − τ_j) dt)\n",
+        fmt_num(p),
+        a.h,
+        a.x,
+        fmt_num(report.t0)
+    );
+    text.push_str(&format!("{:>12}", "Δ"));
+    for q in &report.quantities {
+        text.push_str(&format!("{:>14}", q.name));
+    }
+    text.push('\n');
+    for (i, d) in report.deltas.iter().enumerate() {
+        text.push_str(&format!("{d:>12.6}"));
+        for q in &report.quantities {
+            let e = q.errors.get(i).copied().unwrap_or(f64::NAN);
+            let mark = if e <= q.floor { "*" } else { " " };
+            text.push_str(&format!("{e:>13.3e}{mark}"));
+        }
+        text.push('\n');
+    }
+    for q in &report.quantities {
+        let ratios = if q.ratios.is_empty() {
+            "—".to_string()
+        } else {
+            q.ratios
+                .iter()
+                .map(|r| format!("{r:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let at = q
+            .delta_at_rounding
+            .map_or("not reached".into(), |d| format!("at Δ = {d}"));
+        let order = match (case, q.order) {
+            ("algebraic", Some(v)) => format!("; order {v:.2}"),
+            ("algebraic", None) => "; no order (fewer than two errors above rounding)".into(),
+            _ => String::new(),
+        };
+        text.push_str(&format!(
+            "{:>10}: error ratios per halving {ratios}; rounding {at}{order}\n",
+            q.name
+        ));
+    }
+    text.push_str(&format!(
+        "(* = at rounding level; a ratio is the error at Δ over the error at Δ/2, both above it)\nconvergence: {case}: {explanation}\n"
+    ));
+    for w in &report.warnings {
+        text.push_str(&format!("warning: {w}\n"));
+    }
+    let first = report
+        .quantities
+        .first()
+        .map(|q| q.errors.clone())
+        .unwrap_or_default();
+    Ok(Output::vector("check", &first)?
+        .numbers("deltas", &report.deltas)?
+        .field("errors", Value::Object(errors))
+        .field("orders", Value::Object(orders))
+        .field("rounding", Value::Object(rounding))
+        .field("rule", json!(Rule::Point.to_string()))
+        .number("t0", report.t0)?
+        .field("warnings", json!(report.warnings))
+        .number("period", p)?
+        .field(
+            "convergence",
+            json!({"case": case, "points": points, "explanation": explanation}),
+        )
+        .field("ratios", Value::Object(ratios))
+        .field("delta_at_rounding", Value::Object(at_rounding))
         .with_text(text))
 }

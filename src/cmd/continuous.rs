@@ -50,7 +50,9 @@ pub struct ConvolveArgs {
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
     /// Periodic convolution with period P: z(t) = ∫₀ᴾ h_P(t − τ)·x_P(τ) dτ, f_P being f on
-    /// [0, P) repeated; by quadrature over one period split at the breakpoints.
+    /// [0, P) repeated; in closed form when h and x are trigonometric polynomials of the
+    /// period (sums of products of sin/cos of multiples of 2πt/P, and constants), by
+    /// quadrature over one period split at the breakpoints otherwise.
     #[arg(long, allow_hyphen_values = true)]
     period: Option<String>,
 }
@@ -86,6 +88,10 @@ pub struct DerivativeArgs {
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Periodic convolution with period P: δz(t0)/δx(τ) = h_P(t0 − τ), h on [0, P) repeated
+    /// (default τ grid: one period; the --gateaux bump must lie within [0, P]).
+    #[arg(long, allow_hyphen_values = true)]
+    period: Option<String>,
 }
 
 /// Arguments of `lsgrad`.
@@ -106,6 +112,11 @@ pub struct LsgradArgs {
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Least squares on one period P: J = ½∫₀ᴾ((h ⊛ x)(t) − y(t))² dt and δJ/δx(s) =
+    /// ∫₀ᴾ h_P(t − s)·r(t) dt, in closed form when h, x and y are trigonometric polynomials of
+    /// the period (other functions are refused).
+    #[arg(long, allow_hyphen_values = true)]
+    period: Option<String>,
 }
 
 /// Arguments of `euler-lagrange`.
@@ -374,66 +385,94 @@ fn convolve_periodic(
     grid: &[f64],
     qp: c::QuadParams,
 ) -> Result<Output, CliError> {
-    let p = parse_number("--period", period)?;
-    if !p.is_finite() || p <= 0.0 {
-        return Err(CliError::arg(
-            "--period",
-            format!("must be finite and > 0, got {period}"),
-        ));
-    }
-    match a.method.as_str() {
-        "auto" | "quadrature" => {}
-        "closed-form" => {
-            return Err(CliError::arg(
+    let p = parse_period(period)?;
+    let closed = match a.method.as_str() {
+        "auto" => c::convolve_periodic_symbolic(h, x, p).ok(),
+        "closed-form" => Some(c::convolve_periodic_symbolic(h, x, p).map_err(|why| {
+            CliError::arg(
                 "--method",
-                "periodic convolutions are computed by quadrature over one period (no closed forms for them yet); use auto or quadrature",
-            ));
-        }
+                format!(
+                    "no closed form for this periodic convolution: {why}; use auto or quadrature"
+                ),
+            )
+        })?),
+        "quadrature" => None,
         other => {
             return Err(CliError::arg(
                 "--method",
                 format!("unknown method '{other}'; use auto, closed-form or quadrature"),
             ));
         }
-    }
-    let hc = h.compile().context("--h")?;
-    let xc = x.compile().context("--x")?;
-    let out = c::convolve_periodic_lenient(&hc, &xc, p, grid, qp)?;
-    let max_err = out.error_estimates.iter().copied().fold(0.0, f64::max);
-    let symbolic = format!(
+    };
+    let integral = format!(
         "∫₀^{} h_P(t − τ)·x_P(τ) dτ with h(t) = {}, x(t) = {} on [0, {}), repeated",
         fmt_num(p),
         h.to_unicode(),
         x.to_unicode(),
         fmt_num(p)
     );
+    let (out, how, method) = match &closed {
+        Some(z) => (
+            z.values(grid, qp)?,
+            "periodic, closed form (trigonometric polynomials: P·ĥ_k·x̂_k harmonic by harmonic)",
+            "closed-form",
+        ),
+        None => {
+            let hc = h.compile().context("--h")?;
+            let xc = x.compile().context("--x")?;
+            (
+                c::convolve_periodic_lenient(&hc, &xc, p, grid, qp)?,
+                "periodic, by quadrature over one period split at the breakpoints",
+                "quadrature",
+            )
+        }
+    };
+    let max_err = out.error_estimates.iter().copied().fold(0.0, f64::max);
+    let symbolic = match &closed {
+        Some(z) => z.to_expr().to_unicode(),
+        None => integral.clone(),
+    };
     let mut text = format!(
-        "z(t) = {symbolic}\nperiodic, by quadrature over one period split at the breakpoints; largest error bound {}\n",
+        "z(t) = {integral}\n{how}; largest error bound {}\n",
         fmt_num(max_err)
     );
+    if closed.is_some() {
+        text.push_str(&format!("z(t) = {symbolic}\n"));
+    }
     text.push_str(&table(
         &["t", "z(t)", "± bound"],
         &[grid, &out.values, &out.error_estimates],
     ));
-    let output = Output::vector("convolve", &out.values)?
+    let mut output = Output::vector("convolve", &out.values)?
         .numbers("grid", grid)?
         .number("error_estimate", max_err)?
         .field(
             "error_estimates",
             finite_array("error_estimates", &out.error_estimates)?,
         )
-        .field("method", json!("quadrature"))
+        .field("method", json!(method))
         .number("period", p)?
         .field("evaluations", json!(out.evaluations))
         .field("symbolic", json!(symbolic))
         .with_text(text);
-    unmet_error(
-        &a.tol,
-        grid,
-        &out,
-        "loosen --tol or raise --max-evals",
-        output,
-    )
+    if let Some(z) = &closed {
+        output = output
+            .field("family", json!("trigonometric polynomial"))
+            .field("latex", json!(z.to_expr().to_latex()))
+            .field(
+                "coefficients",
+                json!({
+                    "cos": finite_array("coefficients", z.cos_coefficients())?,
+                    "sin": finite_array("coefficients", z.sin_coefficients())?,
+                }),
+            );
+    }
+    let hint = if closed.is_some() {
+        "the closed form's rounding bound is larger; loosen --tol"
+    } else {
+        "loosen --tol or raise --max-evals"
+    };
+    unmet_error(&format!("--tol {}", a.tol), grid, &out, hint, output)
 }
 
 /// A default τ grid: the support of h(t0 − τ), clipped to where it matters.
@@ -456,10 +495,172 @@ fn default_tau(h: &Expr, t0: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Exit 2 when `--period` comes with a delta: periodic problems take functions only.
+pub(crate) fn refuse_period_with_delta(period: Option<&String>) -> Result<(), CliError> {
+    match period {
+        Some(_) => Err(CliError::arg(
+            "--period",
+            "a periodic problem with a delta is not supported; use the line (a delta sifts exactly there)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `--period P`: finite and positive, or exit 2 saying so.
+pub(crate) fn parse_period(src: &str) -> Result<f64, CliError> {
+    let p = parse_number("--period", src)?;
+    if !p.is_finite() || p <= 0.0 {
+        return Err(CliError::arg(
+            "--period",
+            format!("must be finite and > 0, got {src}"),
+        ));
+    }
+    Ok(p)
+}
+
+/// `CENTRE,HALF_WIDTH` of `--bump`, or the default: the middle and a quarter of `[lo, hi]`.
+fn parse_bump(bump: Option<&str>, lo: f64, hi: f64) -> Result<(f64, f64), CliError> {
+    Ok(match bump {
+        Some(b) => match parse_grid("--bump", b)?.as_slice() {
+            [c, w] => (*c, *w),
+            other => {
+                return Err(CliError::arg(
+                    "--bump",
+                    format!(
+                        "expected two numbers CENTRE,HALF_WIDTH, got {}",
+                        other.len()
+                    ),
+                ));
+            }
+        },
+        None => (0.5 * (lo + hi), 0.25 * (hi - lo)),
+    })
+}
+
+/// `flipshift derivative --period P`.
+fn derivative_periodic(
+    a: &DerivativeArgs,
+    h: &Expr,
+    t0: f64,
+    period: &str,
+    params: &[(String, f64)],
+) -> Result<Output, CliError> {
+    let p = parse_period(period)?;
+    if !t0.is_finite() {
+        return Err(CliError::arg("--t0", format!("must be finite, got {t0}")));
+    }
+    let tau = match &a.tau {
+        Some(s) => parse_grid("--tau", s)?,
+        None => (0..=200).map(|i| p * f64::from(i) / 200.0).collect(),
+    };
+    let hc = h.compile().context("--h")?;
+    let pe = c::PeriodicPointEval::new(hc, t0, p).context("--h")?;
+    let dz = pe.derivative();
+    let values: Vec<f64> = tau.iter().map(|&s| dz.eval(s)).collect();
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(CliError::arg(
+            "--h",
+            format!(
+                "h_P(t0 − τ) is not finite at τ = {} (value {})",
+                fmt_num(tau[i]),
+                values[i]
+            ),
+        ));
+    }
+    // A trigonometric polynomial of the period is its own periodic extension: the formula
+    // holds for every τ. Otherwise it holds where t0 − τ lies in [0, P), and repeats.
+    let trig = c::TrigPoly::recognise(h, p, "h").is_ok();
+    let flipped = c::point_eval_derivative(h, t0);
+    let unicode = if trig {
+        format!("h_P(t0 − τ) = {}", flipped.to_unicode())
+    } else {
+        format!(
+            "h_P(t0 − τ) = {} for t0 − τ in [0, {}), repeated with period {}",
+            flipped.to_unicode(),
+            fmt_num(p),
+            fmt_num(p)
+        )
+    };
+    let latex = if trig {
+        format!("h_P(t_0 - \\tau) = {}", flipped.to_latex())
+    } else {
+        format!(
+            "h_P(t_0 - \\tau) = {} \\quad (t_0 - \\tau \\bmod {})",
+            flipped.to_latex(),
+            fmt_num(p)
+        )
+    };
+    let mut text = format!(
+        "z(t0) = ∫₀ᴾ h_P(t0 − τ)·x_P(τ) dτ is linear in x, so its functional derivative is the periodic kernel reversed and shifted:\n\
+         δz(t0)/δx(τ) = {unicode}   (h(t) = {}, t0 = {}, P = {})\n{}",
+        h.to_unicode(),
+        fmt_num(t0),
+        fmt_num(p),
+        table(&["τ", "δz(t0)/δx(τ)"], &[&tau, &values])
+    );
+    let mut out = Output::vector("derivative", &values)?
+        .numbers("grid", &tau)?
+        .number("t0", t0)?
+        .number("period", p)?
+        .field("symbolic", json!(unicode))
+        .field("latex", json!(latex))
+        .field("method", json!("closed-form"));
+    if let Some(xs) = &a.x {
+        let x = parse_expr("--x", xs, params)?.compile().context("--x")?;
+        let q = c::QuadParams::default();
+        let (z, z_err) = pe.value(&x, q).context("z(t0)")?;
+        text.push_str(&format!(
+            "z(t0) = {} ± {:.1e} for x(t) = {}\n",
+            fmt_num(z),
+            z_err,
+            x.expr().to_unicode()
+        ));
+        out = out
+            .number("z_t0", z)?
+            .number("z_t0_error_estimate", z_err)?;
+        if a.gateaux {
+            let (centre, half) = parse_bump(a.bump.as_deref(), 0.0, p)?;
+            if !(centre - half >= 0.0 && centre + half <= p) {
+                return Err(CliError::arg(
+                    "--bump",
+                    format!(
+                        "the bump [{}, {}] must lie within one period [0, {}]: x enters z only through its values there",
+                        fmt_num(centre - half),
+                        fmt_num(centre + half),
+                        fmt_num(p)
+                    ),
+                ));
+            }
+            let phi = c::Bump::new(centre, half).context("--bump")?;
+            let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
+            let r = c::gateaux_check(&f, &x, &dz, &phi, 0.5 * half, q).context("Gateaux check")?;
+            text.push_str(&format!(
+                "Gateaux check along a bump at {} of half-width {}: d/dε z[x + εφ](t0) = {} vs ∫ h_P(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
+                fmt_num(centre),
+                fmt_num(half),
+                fmt_num(r.directional),
+                fmt_num(r.inner_product),
+                r.rel_discrepancy
+            ));
+            out = out.field(
+                "gateaux",
+                json!({
+                    "directional": r.directional,
+                    "inner_product": r.inner_product,
+                    "rel_discrepancy": r.rel_discrepancy,
+                    "bump": [centre, half],
+                }),
+            );
+        }
+    }
+    Ok(out.with_text(text))
+}
+
 /// `flipshift derivative`.
 pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
     if c::contains_dirac(&a.h) || a.x.as_deref().is_some_and(c::contains_dirac) {
+        refuse_period_with_delta(a.period.as_ref())?;
         return super::dirac::derivative(
             &a.h,
             &a.t0,
@@ -471,6 +672,9 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     }
     let h = parse_expr("--h", &a.h, &params)?;
     let t0 = parse_number("--t0", &a.t0)?;
+    if let Some(p) = &a.period {
+        return derivative_periodic(a, &h, t0, p, &params);
+    }
     let tau = match &a.tau {
         Some(s) => parse_grid("--tau", s)?,
         None => default_tau(&h, t0),
@@ -506,27 +710,14 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
             .number("z_t0", z)?
             .number("z_t0_error_estimate", z_err)?;
         if a.gateaux {
+            let (lo, hi) = tau
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
             let (centre, half) = match &a.bump {
-                Some(b) => match parse_grid("--bump", b)?.as_slice() {
-                    [c, w] => (*c, *w),
-                    other => {
-                        return Err(CliError::arg(
-                            "--bump",
-                            format!(
-                                "expected two numbers CENTRE,HALF_WIDTH, got {}",
-                                other.len()
-                            ),
-                        ));
-                    }
-                },
-                None => {
-                    let (lo, hi) = tau
-                        .iter()
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-                            (l.min(*v), h.max(*v))
-                        });
-                    (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5))
-                }
+                Some(_) => parse_bump(a.bump.as_deref(), lo, hi)?,
+                None => (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5)),
             };
             let phi = c::Bump::new(centre, half).context("--bump")?;
             let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
@@ -554,10 +745,76 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     Ok(out.with_text(text))
 }
 
+/// `flipshift lsgrad --period P`.
+fn lsgrad_periodic(
+    h: &Expr,
+    x: &Expr,
+    y: &Expr,
+    s: &[f64],
+    period: &str,
+) -> Result<Output, CliError> {
+    let p = parse_period(period)?;
+    let ls = c::periodic_least_squares_symbolic(h, x, y, p).map_err(|why| {
+        CliError::arg(
+            "--period",
+            format!(
+                "periodic least squares is computed in closed form for trigonometric polynomials of the period only: {why}"
+            ),
+        )
+    })?;
+    let qp = c::QuadParams::default();
+    let g = ls.gradient.values(s, qp)?;
+    let max_err = g.error_estimates.iter().copied().fold(ls.j_error, f64::max);
+    let gs = ls.gradient.to_expr().substitute("t", &Expr::var("s"));
+    let symbolic = format!(
+        "δJ/δx(s) = ∫₀^{} h_P(t − s)·r(t) dt, r(t) = (h ⊛ x)(t) − y(t) = {}, h(t) = {}, x(t) = {}, y(t) = {}; in closed form, δJ/δx(s) = {}",
+        fmt_num(p),
+        ls.residual.to_expr().to_unicode(),
+        h.to_unicode(),
+        x.to_unicode(),
+        y.to_unicode(),
+        gs.to_unicode()
+    );
+    let text = format!(
+        "J[x] = ½∫₀^{}((h ⊛ x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
+        fmt_num(p),
+        fmt_num(ls.j),
+        fmt_num(ls.j_error),
+        table(
+            &["s", "δJ/δx(s)", "± bound"],
+            &[s, &g.values, &g.error_estimates]
+        )
+    );
+    let output = Output::vector("lsgrad", &g.values)?
+        .numbers("grid", s)?
+        .number("J", ls.j)?
+        .number("error_estimate", max_err)?
+        .numbers("error_estimates", &g.error_estimates)?
+        .field("method", json!("closed-form"))
+        .number("period", p)?
+        .field("symbolic", json!(symbolic))
+        .field(
+            "latex",
+            json!(format!(
+                "\\frac{{\\delta J}}{{\\delta x}}(s) = {}",
+                gs.to_latex()
+            )),
+        )
+        .with_text(text);
+    unmet_error(
+        "the rounding level",
+        s,
+        &g,
+        "the closed form's rounding bound allows no better here",
+        output,
+    )
+}
+
 /// `flipshift lsgrad`.
 pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
     if c::contains_dirac(&a.h) || c::contains_dirac(&a.x) {
+        refuse_period_with_delta(a.period.as_ref())?;
         let y = parse_expr("--y", &a.y, &params)?;
         let s = parse_grid("--s", &a.s)?;
         return super::dirac::lsgrad(&a.h, &a.x, &y, &s, &params);
@@ -566,6 +823,9 @@ pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let x = parse_expr("--x", &a.x, &params)?;
     let y = parse_expr("--y", &a.y, &params)?;
     let s = parse_grid("--s", &a.s)?;
+    if let Some(p) = &a.period {
+        return lsgrad_periodic(&h, &x, &y, &s, p);
+    }
     let ls = c::Functional::new()
         .with_data_term(h.clone(), c::losses::least_squares(&y).context("--y")?)
         .context("--h")?;

@@ -42,7 +42,11 @@ pub use distribution::{
 };
 pub use error::{ContinuousError, Result};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
-pub use periodic::{check_period, convolve_periodic, convolve_periodic_lenient};
+pub use periodic::{
+    NotTrigPolynomial, PeriodicFlip, PeriodicLeastSquaresClosedForm, PeriodicPointEval, TrigPoly,
+    check_period, convolve_periodic, convolve_periodic_lenient, convolve_periodic_symbolic,
+    periodic_least_squares_symbolic,
+};
 pub use point_eval::{PointEval, point_eval_derivative, point_eval_derivative_in_t};
 pub use quadrature::{Integrand, QuadInfo, QuadParams, integrate, integrate_fn, integrate_with};
 pub use realfn::{Features, FnWithSupport, Interval, Peak, RealFn, SharedFn};

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flipshift_continuous::{
-    ContinuousError, Expr, QuadParams, convolve_periodic, convolve_periodic_lenient,
+    ContinuousError, Expr, NotTrigPolynomial, QuadParams, convolve_periodic,
+    convolve_periodic_lenient, convolve_periodic_symbolic, periodic_least_squares_symbolic,
 };
 use std::f64::consts::PI;
 
@@ -145,4 +146,132 @@ fn an_unreachable_tolerance_is_reported_not_claimed() {
     )
     .unwrap();
     assert_eq!(out.unmet, vec![0]);
+}
+
+#[allow(clippy::excessive_precision, clippy::type_complexity)]
+mod refs {
+    include!("data/periodic_refs.rs");
+}
+
+#[test]
+fn closed_forms_of_trigonometric_polynomials_match_mpmath_and_quadrature() {
+    for &(h, x, p, pts) in refs::PERIODIC_REFS {
+        let (he, xe) = (Expr::parse(h).unwrap(), Expr::parse(x).unwrap());
+        let z = convolve_periodic_symbolic(&he, &xe, p).unwrap();
+        let t: Vec<f64> = pts.iter().map(|q| q.0).collect();
+        let cf = z.values(&t, params(1e-14)).unwrap();
+        assert!(
+            cf.unmet.is_empty(),
+            "{h} ⊛ {x}: {:?} {:?} {:?}",
+            cf.unmet,
+            cf.values,
+            cf.error_estimates
+        );
+        let quad = convolve_periodic_lenient(&f(h), &f(x), p, &t, params(1e-12)).unwrap();
+        // The printed series is the same function.
+        let printed = z.to_expr();
+        for (i, &(ti, want)) in pts.iter().enumerate() {
+            let (v, e) = (cf.values[i], cf.error_estimates[i]);
+            // The bound holds against the 30-digit value (which is itself rounded once).
+            assert!(
+                (v - want).abs() <= e + f64::EPSILON * want.abs(),
+                "{h} ⊛ {x} at {ti}: {v} vs {want}, bound {e:e}"
+            );
+            // The claim: 1e-14, relative to the size of the values.
+            assert!(
+                (v - want).abs() <= 1e-14 * want.abs().max(1.0),
+                "{v} vs {want}"
+            );
+            assert!(e <= 1e-14 * want.abs().max(1.0), "bound {e:e} at {ti}");
+            // Quadrature over one period agrees within the sum of the two bounds.
+            let gap = (v - quad.values[i]).abs();
+            assert!(gap <= e + quad.error_estimates[i], "{gap:e}");
+            let pv = printed.eval_at(ti);
+            assert!(
+                (pv - want).abs() <= 1e-13 * want.abs().max(1.0),
+                "{pv} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn closed_form_coefficients_are_the_hand_worked_ones() {
+    // P = 3, ω = 2π/3: (2 + 3 sin ωt) ⊛ (0.5 + 4 cos ωt − sin 2ωt) = P·2·0.5 + (P/2)·3·4 sin ωt.
+    let z = convolve_periodic_symbolic(
+        &Expr::parse("2 + 3*sin(2*pi*t/3)").unwrap(),
+        &Expr::parse("0.5 + 4*cos(2*pi*t/3) - sin(4*pi*t/3)").unwrap(),
+        3.0,
+    )
+    .unwrap();
+    assert_eq!(z.cos_coefficients(), &[3.0, 0.0]);
+    assert_eq!(z.sin_coefficients(), &[0.0, 18.0]);
+    // The rounding of 2π/3 and of the products, relative to the coefficients' size 21.
+    assert!(z.remainder() <= 1e-14 * 21.0, "{}", z.remainder());
+    assert_eq!(z.to_expr().to_unicode(), "3 + 18·sin(2π·t/3)");
+}
+
+#[test]
+fn what_is_not_a_trigonometric_polynomial_of_the_period_says_why() {
+    let e = |h: &str, x: &str, p: f64| {
+        convolve_periodic_symbolic(&Expr::parse(h).unwrap(), &Expr::parse(x).unwrap(), p)
+            .unwrap_err()
+    };
+    let msg = e("t", "cos(2*pi*t)", 1.0).to_string();
+    assert!(msg.starts_with("h contains t itself"), "{msg}");
+    let msg = e("1", "cos(2*pi*t)", 1.5).to_string();
+    assert!(
+        msg.contains("x contains cos(2π·t)") && msg.contains("1.5 times"),
+        "{msg}"
+    );
+    let msg = e("1", "exp(-t)", 1.0).to_string();
+    assert!(msg.contains("exp"), "{msg}");
+    assert!(matches!(
+        e("1", "1", -1.0),
+        NotTrigPolynomial::Period { .. }
+    ));
+}
+
+#[test]
+fn periodic_least_squares_in_closed_form_is_the_hand_worked_one() {
+    // P = 2, ω = π, h = 1 + sin ωt, x = cos ωt, y = ½. By hand: z(t) = ∫₀² h(t − τ) cos πτ dτ
+    // = ∫₀² sin(π(t − τ)) cos πτ dτ = sin πt; r = sin πt − ½; δJ/δx(s) = ∫₀² h(t − s) r(t) dt
+    // = ∫₀² (1 + sin π(t − s))(sin πt − ½) dt = −1 + cos πs. Checked also by a periodic
+    // correlation by quadrature of h with that r.
+    let (h, x, y) = ("1 + sin(pi*t)", "cos(pi*t)", "0.5");
+    let cf = periodic_least_squares_symbolic(
+        &Expr::parse(h).unwrap(),
+        &Expr::parse(x).unwrap(),
+        &Expr::parse(y).unwrap(),
+        2.0,
+    )
+    .unwrap();
+    assert_eq!(cf.gradient.cos_coefficients(), &[-1.0, 1.0]);
+    assert_eq!(cf.gradient.sin_coefficients(), &[0.0, 0.0]);
+    // J = ½∫₀² (sin πt − ½)² dt = ½(1 + ½) = ¾.
+    assert!(
+        (cf.j - 0.75).abs() <= cf.j_error.max(f64::EPSILON),
+        "{}",
+        cf.j
+    );
+    let s = [0.0, 0.3, 1.25];
+    let g = cf.gradient.values(&s, params(1e-14)).unwrap();
+    // ∫₀² h(t − s) r(t) dt = (k ⊛ r)(s) with k(u) = h(−u), by quadrature.
+    let q = convolve_periodic(
+        &f("1 - sin(pi*t)"),
+        &f("sin(pi*t) - 0.5"),
+        2.0,
+        &s,
+        params(1e-12),
+    )
+    .unwrap();
+    for (i, &si) in s.iter().enumerate() {
+        let want = -1.0 + (PI * si).cos();
+        assert!((g.values[i] - want).abs() <= g.error_estimates[i] + 4.0 * f64::EPSILON);
+        let gap = (g.values[i] - q.values[i]).abs();
+        assert!(
+            gap <= g.error_estimates[i] + q.error_estimates[i],
+            "{gap:e}"
+        );
+    }
 }

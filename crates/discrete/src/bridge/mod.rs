@@ -4,10 +4,14 @@
 
 pub(crate) mod agree;
 mod dirac;
+mod periodic;
 mod sample;
 
 pub use agree::{
     AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
 };
 pub use dirac::{check_dirac_agreement, dirac_samples};
+pub use periodic::{
+    PeriodicAgreementReport, PeriodicConvergence, PeriodicQuantityReport, check_periodic_agreement,
+};
 pub use sample::{Grid, Rule, sample};

@@ -15,7 +15,12 @@ use crate::error::{ContinuousError, Result};
 use crate::quadrature::{Integrand, QuadParams, accepts, integrate_with};
 use crate::realfn::{Features, Interval, Peak, RealFn};
 
-const U: f64 = 0.5 * f64::EPSILON;
+mod least_squares;
+mod trig;
+pub use least_squares::{PeriodicLeastSquaresClosedForm, periodic_least_squares_symbolic};
+pub use trig::{NotTrigPolynomial, TrigPoly, convolve_periodic_symbolic};
+
+pub(crate) const U: f64 = 0.5 * f64::EPSILON;
 
 /// A period that is finite and positive, or the error saying what it is.
 pub fn check_period(period: f64) -> Result<()> {
@@ -91,7 +96,11 @@ fn periodic_at(
     };
     // h on one period bounds h_P everywhere.
     let hmax = h.bound(0.0, p);
-    let bound = |a: f64, b: f64| match (x.bound(a, b), hmax) {
+    // On a panel [a, b] of τ, h's argument runs over t − [a, b] mod P: bounded by h's own
+    // bound there when that range does not cross the seam (so a panel where h_P vanishes is
+    // proved zero), by its bound on the whole period otherwise.
+    let h_on = |a: f64, b: f64| periodic_bound(h, tw - b - dt, tw - a + dt, p);
+    let bound = |a: f64, b: f64| match (x.bound(a, b), h_on(a, b)) {
         (Some(q), Some(r)) if q == 0.0 || r == 0.0 => 0.0,
         (Some(q), Some(r)) => q * r,
         _ => f64::INFINITY,
@@ -146,6 +155,18 @@ fn periodic_at(
         &params,
     );
     Ok((value, err, info.evaluations, met))
+}
+
+/// A bound of $|h_P|$ on $[lo, hi]$: $h$'s own on the range mapped into $[0, P)$ when it does
+/// not cross the seam, its bound on the whole period otherwise.
+fn periodic_bound(h: &dyn RealFn, lo: f64, hi: f64, p: f64) -> Option<f64> {
+    let k = (lo / p).floor();
+    let (a, b) = (lo - k * p, hi - k * p);
+    if a >= 0.0 && b < p && a <= b {
+        h.bound(a, b)
+    } else {
+        h.bound(0.0, p)
+    }
 }
 
 /// The features of $\tau \mapsto x(\tau)\\, h_P(t - \tau)$ on one period: $x$'s, and $h$'s
@@ -209,4 +230,128 @@ pub fn convolve_periodic(
     params: QuadParams,
 ) -> Result<ConvOutput> {
     convolve_periodic_lenient(h, x, period, t, params)?.require_converged()
+}
+
+/// The point evaluation of a periodic convolution,
+/// $z(t_0) = \int_0^P h_P(t_0 - \tau)\\, x_P(\tau)\\, d\tau$, as a functional of $x$.
+///
+/// Linear in $x$, so its functional derivative is its kernel, the periodic kernel reversed
+/// and shifted: $\delta z(t_0)/\delta x(\tau) = h_P(t_0 - \tau)$ — the rule of the line with
+/// the argument read modulo $P$ (see [`PeriodicPointEval::derivative`]).
+#[derive(Debug, Clone)]
+pub struct PeriodicPointEval<H> {
+    /// The kernel $h$ (its values on $[0, P)$ are what count).
+    pub h: H,
+    /// The time $t_0$.
+    pub t0: f64,
+    /// The period $P$.
+    pub period: f64,
+}
+
+impl<H: RealFn + Clone> PeriodicPointEval<H> {
+    /// The functional at `t0` with period `period`; an error for a non-finite `t0` or a
+    /// period that is not finite and positive.
+    pub fn new(h: H, t0: f64, period: f64) -> Result<Self> {
+        check_period(period)?;
+        if !t0.is_finite() {
+            return Err(ContinuousError::NonFinite {
+                what: "t0".into(),
+                value: t0,
+            });
+        }
+        Ok(Self { h, t0, period })
+    }
+
+    /// $z(t_0)$ for the signal `x`, with its error bound.
+    pub fn value(&self, x: &dyn RealFn, params: QuadParams) -> Result<(f64, f64)> {
+        let out = convolve_periodic(&self.h, x, self.period, &[self.t0], params)?;
+        Ok((out.values[0], out.error_estimates[0]))
+    }
+
+    /// $\delta z(t_0)/\delta x = \tau \mapsto h_P(t_0 - \tau)$, a function of period $P$.
+    ///
+    /// ```
+    /// # use flipshift_continuous::{Expr, PeriodicPointEval, RealFn};
+    /// // h = t on [0, 1), repeated: h_P(0.25 − τ) at τ = 0.5 is h(0.75).
+    /// let h = Expr::parse("t")?.compile()?;
+    /// let d = PeriodicPointEval::new(h, 0.25, 1.0)?.derivative();
+    /// assert_eq!(d.eval(0.5), 0.75);
+    /// assert_eq!(d.eval(2.5), 0.75);
+    /// # Ok::<(), flipshift_continuous::ContinuousError>(())
+    /// ```
+    pub fn derivative(&self) -> PeriodicFlip<H> {
+        PeriodicFlip {
+            h: self.h.clone(),
+            t0: self.t0,
+            period: self.period,
+        }
+    }
+}
+
+/// $\tau \mapsto h_P(t_0 - \tau)$: a kernel restricted to $[0, P)$, repeated, reversed and
+/// shifted to $t_0$ — the functional derivative of a periodic convolution's value at $t_0$
+/// ([`PeriodicPointEval::derivative`]). Its support is the whole line; its breakpoints are
+/// $h$'s and the seam, mapped to $\tau = (t_0 - b) \bmod P$, in every period.
+#[derive(Debug, Clone)]
+pub struct PeriodicFlip<H> {
+    h: H,
+    t0: f64,
+    period: f64,
+}
+
+impl<H: RealFn> PeriodicFlip<H> {
+    /// The breakpoints in $[lo, hi]$.
+    pub fn breakpoints_in(&self, lo: f64, hi: f64) -> Vec<f64> {
+        let p = self.period;
+        let sh = self.h.support();
+        let mut inner: Vec<f64> = self.h.breakpoints();
+        inner.extend([sh.a(), sh.b()]);
+        inner.retain(|b| b.is_finite() && *b > 0.0 && *b < p);
+        inner.push(0.0);
+        let mut out = Vec::new();
+        if !(lo.is_finite() && hi.is_finite()) || (hi - lo) / p > 1e4 {
+            return out;
+        }
+        for b in inner {
+            let base = wrap(self.t0 - b, p);
+            let mut k = ((lo - base) / p).floor();
+            while base + k * p <= hi {
+                let q = base + k * p;
+                if q >= lo {
+                    out.push(q);
+                }
+                k += 1.0;
+            }
+        }
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+}
+
+impl<H: RealFn> RealFn for PeriodicFlip<H> {
+    fn eval(&self, tau: f64) -> f64 {
+        self.h.eval(wrap(self.t0 - tau, self.period))
+    }
+    fn support(&self) -> Interval {
+        Interval::real_line()
+    }
+    fn breakpoints(&self) -> Vec<f64> {
+        // One period either side of [0, P): where a test function usually lives.
+        self.breakpoints_in(-self.period, 2.0 * self.period)
+    }
+    fn eval_with_error(&self, tau: f64, dt: f64) -> (f64, f64) {
+        let s = self.t0 - tau;
+        let dt = dt + U * (s.abs() + 3.0 * self.period);
+        self.h.eval_with_error(wrap(s, self.period), dt)
+    }
+    fn bound(&self, lo: f64, hi: f64) -> Option<f64> {
+        let slack = U * (self.t0.abs() + lo.abs().max(hi.abs()) + 3.0 * self.period);
+        periodic_bound(
+            &self.h,
+            self.t0 - hi - slack,
+            self.t0 - lo + slack,
+            self.period,
+        )
+    }
 }

@@ -1,0 +1,283 @@
+//! The command line on a period (docs/cli.md): closed forms of trigonometric polynomials,
+//! the periodic functional derivative and least-squares gradient, and `check --period` with
+//! its geometric and algebraic cases, each against a hand-worked or analytical reference.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::f64::consts::PI;
+use std::process::{Command, Output};
+
+fn flipshift(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flipshift"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_ok(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = flipshift(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// Exit 2, one line on standard error beginning `error:` and mentioning `mention`.
+fn assert_bad_input(args: &[&str], mention: &str) {
+    let out = flipshift(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error:") && stderr.contains(mention),
+        "{args:?}: {stderr}"
+    );
+}
+
+#[test]
+fn convolve_period_is_exact_for_trigonometric_polynomials() {
+    // P = 3: (2 + 3 sin ωt) ⊛ (½ + 4 cos ωt − sin 2ωt) = 3 + 18 sin ωt, by hand.
+    let t = [-2.3, 0.0, 0.75, 1.1, 10.0];
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "2 + 3*sin(2*pi*t/3)",
+        "--x",
+        "0.5 + 4*cos(2*pi*t/3) - sin(4*pi*t/3)",
+        "--period",
+        "3",
+        "--t",
+        "-2.3,0,0.75,1.1,10",
+    ]);
+    assert_eq!(v["method"], "closed-form");
+    assert_eq!(v["family"], "trigonometric polynomial");
+    assert_eq!(v["symbolic"], "3 + 18·sin(2π·t/3)");
+    assert_eq!(nums(&v["coefficients"]["sin"]), vec![0.0, 18.0]);
+    let (z, b) = (nums(&v["values"]), nums(&v["error_estimates"]));
+    for i in 0..t.len() {
+        let want = 3.0 + 18.0 * (2.0 * PI * t[i] / 3.0).sin();
+        assert!(
+            (z[i] - want).abs() <= 1e-14 * want.abs().max(1.0),
+            "{} vs {want}",
+            z[i]
+        );
+        assert!((z[i] - want).abs() <= b[i] + 4.0 * f64::EPSILON * want.abs());
+    }
+    // Not a trigonometric polynomial of the period: auto integrates, closed-form refuses.
+    let v = json_ok(&[
+        "convolve",
+        "--h",
+        "t",
+        "--x",
+        "cos(pi*t)",
+        "--period",
+        "2",
+        "--t",
+        "0.3",
+        "--tol",
+        "1e-10",
+    ]);
+    assert_eq!(v["method"], "quadrature");
+    assert_bad_input(
+        &[
+            "convolve",
+            "--h",
+            "cos(t)",
+            "--x",
+            "1",
+            "--period",
+            "1",
+            "--t",
+            "0",
+            "--method",
+            "closed-form",
+        ],
+        "not a whole multiple",
+    );
+}
+
+#[test]
+fn derivative_period_is_the_periodic_kernel_flipped_and_checked() {
+    // h = t on [0, 1) repeated, t0 = 0.25: h_P(0.25 − τ) = (0.25 − τ) mod 1.
+    let v = json_ok(&[
+        "derivative",
+        "--h",
+        "t",
+        "--t0",
+        "0.25",
+        "--period",
+        "1",
+        "--tau",
+        "0,0.2,0.5,0.9,1.5,-0.3",
+        "--x",
+        "cos(2*pi*t)",
+        "--gateaux",
+    ]);
+    let want: Vec<f64> = [0.0, 0.2, 0.5, 0.9, 1.5, -0.3]
+        .iter()
+        .map(|tau: &f64| (0.25 - tau).rem_euclid(1.0))
+        .collect();
+    for (g, w) in nums(&v["values"]).iter().zip(&want) {
+        assert!((g - w).abs() <= 4.0 * f64::EPSILON, "{g} vs {w}");
+    }
+    // z(t0) = −(P²/2π) sin(2π t0) for the sawtooth against cos (hand-worked).
+    let z = v["z_t0"].as_f64().unwrap();
+    assert!((z + 1.0 / (2.0 * PI)).abs() <= v["z_t0_error_estimate"].as_f64().unwrap());
+    assert!(v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-8);
+    assert_bad_input(
+        &[
+            "derivative",
+            "--h",
+            "t",
+            "--t0",
+            "0",
+            "--period",
+            "1",
+            "--x",
+            "1",
+            "--gateaux",
+            "--bump",
+            "0.9,0.2",
+        ],
+        "within one period",
+    );
+    assert_bad_input(
+        &["derivative", "--h", "t", "--t0", "0", "--period", "-2"],
+        "--period",
+    );
+}
+
+#[test]
+fn lsgrad_period_matches_the_hand_worked_gradient() {
+    // P = 2, h = 1 + sin πt, x = cos πt, y = ½: r = sin πt − ½, δJ/δx(s) = −1 + cos πs, J = ¾.
+    let s = [0.0, 0.3, 1.25];
+    let v = json_ok(&[
+        "lsgrad",
+        "--h",
+        "1 + sin(pi*t)",
+        "--x",
+        "cos(pi*t)",
+        "--y",
+        "0.5",
+        "--s",
+        "0,0.3,1.25",
+        "--period",
+        "2",
+    ]);
+    assert_eq!(v["method"], "closed-form");
+    for (g, si) in nums(&v["values"]).iter().zip(s) {
+        assert!((g - (-1.0 + (PI * si).cos())).abs() <= 1e-14, "{g}");
+    }
+    assert!((v["J"].as_f64().unwrap() - 0.75).abs() <= 1e-14);
+    assert_bad_input(
+        &[
+            "lsgrad", "--h", "rect(t)", "--x", "1", "--y", "0", "--s", "0", "--period", "1",
+        ],
+        "trigonometric polynomials",
+    );
+}
+
+#[test]
+fn check_period_converges_geometrically_for_a_smooth_kernel() {
+    // h = 1/(a − cos 2πt): the trapezoidal error of a function analytic in the strip
+    // |Im t| < arccosh(a)/2π falls like e^{−N·arccosh a}, so each halving of Δ = 1/N
+    // multiplies the accuracy by e^{N·arccosh a} (N the coarser count).
+    let v = json_ok(&[
+        "check",
+        "--h",
+        "1/(1.5 - cos(2*pi*t))",
+        "--x",
+        "sin(2*pi*t)",
+        "--period",
+        "1",
+    ]);
+    assert_eq!(v["convergence"]["case"], "geometric");
+    assert!(v["orders"]["conv"].is_null());
+    let ratios = nums(&v["ratios"]["conv"]);
+    let deltas = nums(&v["deltas"]);
+    let c = 1.5f64.acosh();
+    assert!(ratios.len() >= 2, "{ratios:?}");
+    for (i, r) in ratios.iter().enumerate() {
+        let n = 1.0 / deltas[i];
+        let want = (n * c).exp();
+        assert!((r / want - 1.0).abs() < 0.05, "ratio {r} vs {want}");
+    }
+    assert!(v["delta_at_rounding"]["conv"].as_f64().unwrap() <= 1.0 / 32.0);
+}
+
+#[test]
+fn check_period_falls_back_to_an_algebraic_order_at_a_jump() {
+    // The sawtooth t jumps at the seam and is sampled there by its right value 0, not the
+    // mean ½: first order. A box sampled ½ at both jumps (step(0) = ½): second order.
+    let v = json_ok(&[
+        "check",
+        "--h",
+        "t",
+        "--x",
+        "exp(sin(2*pi*t))",
+        "--period",
+        "1",
+    ]);
+    assert_eq!(v["convergence"]["case"], "algebraic");
+    assert_eq!(nums(&v["convergence"]["points"]), vec![0.0]);
+    let p = v["orders"]["conv"].as_f64().unwrap();
+    assert!((p - 1.0).abs() < 0.05, "{p}");
+    let v = json_ok(&[
+        "check",
+        "--h",
+        "step(t)*step(0.5 - t)",
+        "--x",
+        "cos(2*pi*t)",
+        "--period",
+        "1",
+    ]);
+    assert_eq!(nums(&v["convergence"]["points"]), vec![0.0, 0.5]);
+    let p = v["orders"]["conv"].as_f64().unwrap();
+    assert!((p - 2.0).abs() < 0.05, "{p}");
+    for (args, mention) in [
+        (vec!["--rule", "cell"], "--rule"),
+        (vec!["--y", "1"], "--y"),
+    ] {
+        let mut all = vec!["check", "--h", "t", "--x", "1", "--period", "1"];
+        all.extend(args);
+        assert_bad_input(&all, mention);
+    }
+    assert_bad_input(
+        &["check", "--h", "t", "--x", "1", "--period", "nan"],
+        "--period",
+    );
+}
+
+#[test]
+fn a_delta_with_a_period_is_refused_by_every_command() {
+    for args in [
+        vec!["derivative", "--h", "dirac(t-0.5)", "--t0", "1"],
+        vec![
+            "lsgrad",
+            "--h",
+            "dirac(t-0.5)",
+            "--x",
+            "1",
+            "--y",
+            "0",
+            "--s",
+            "0",
+        ],
+        vec!["check", "--h", "dirac(t-0.5)", "--x", "sin(2*pi*t)"],
+        vec!["convolve", "--h", "dirac(t-0.5)", "--x", "1", "--t", "0"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--period", "1"]);
+        assert_bad_input(&all, "--period");
+    }
+}
