@@ -568,8 +568,9 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
         for &e in &starts {
             let d = (e - p.centre).abs();
             let len = p.width * p.width / (2.0 * d);
-            // Beyond 40 widths a Gaussian has underflowed (and other peaks do not fall so).
-            if d > 2.0 * p.width && d <= 40.0 * p.width && (b - a) > 8.0 * len {
+            // Within 8 widths the ladder around the centre resolves the flank; beyond 40 a
+            // Gaussian has underflowed (and other peaks do not fall so).
+            if d > 8.0 * p.width && d <= 40.0 * p.width && (b - a) > 8.0 * len {
                 // On to 2048 lengths: a polynomial factor that vanishes at the start moves
                 // the mass out by several lengths, and the tail beyond the last cut is mapped
                 // on the scale of the slowest decay, too coarse for what is left of the flank.
