@@ -113,11 +113,21 @@ fn near(s: &Interval, p: f64, r: f64) -> bool {
     p >= s.a() - r && p <= s.b() + r
 }
 
+/// The support of $\tau \mapsto b(c + \sigma\tau)$, $\sigma = \pm 1$.
+fn placed_support(b: &dyn RealFn, c: f64, sigma: f64) -> Interval {
+    let sb = b.support();
+    if sigma < 0.0 {
+        sb.reversed().shifted(c)
+    } else {
+        sb.shifted(-c)
+    }
+}
+
 /// $\int a(\tau)\\, b(c + \sigma\tau)\\, d\tau$, $\sigma = \pm 1$, over where both live, split at
-/// every breakpoint and around every feature of both. The variable of integration is `a`'s own:
-/// its breakpoints, singular points and support are exact; `b`'s are placed at
-/// $\sigma(p - c)$ with one rounding each, which the returned bound includes (a jump of size
-/// $J$ placed $\delta$ off costs $|a|\\,J\\,\delta$).
+/// every breakpoint and around every feature of both. The variable of integration is `a`'s own;
+/// `b`'s breakpoints are placed at $\sigma(p - c)$ with one rounding each, and every breakpoint
+/// carries the uncertainty of its own computation: the returned bound includes what that may
+/// move ([`placement_error`]), also where the computed supports do not overlap.
 fn product_integral(
     a: &dyn RealFn,
     b: &dyn RealFn,
@@ -126,11 +136,7 @@ fn product_integral(
     params: QuadParams,
 ) -> Result<(f64, f64, usize, bool)> {
     let sb = b.support();
-    let placed = if sigma < 0.0 {
-        sb.reversed().shifted(c)
-    } else {
-        sb.shifted(-c)
-    };
+    let placed = placed_support(b, c, sigma);
     let at = |p: f64| sigma * (p - c);
     let (bps_a, bps_b) = (a.breakpoints(), b.breakpoints());
     let mut bps: Vec<f64> = bps_a.clone();
@@ -259,13 +265,7 @@ fn placement_error(a: &dyn RealFn, b: &dyn RealFn, c: f64, sigma: f64, placed: &
 /// The overlap of the supports in `a`'s variable for $\int a(\tau)\, b(c + \sigma\tau)\,d\tau$:
 /// its width and the largest magnitude of its ends.
 fn overlap_in(a: &dyn RealFn, b: &dyn RealFn, c: f64, sigma: f64) -> Option<(f64, f64)> {
-    let sb = b.support();
-    let placed = if sigma < 0.0 {
-        sb.reversed().shifted(c)
-    } else {
-        sb.shifted(-c)
-    };
-    let iv = a.support().intersect(&placed)?;
+    let iv = a.support().intersect(&placed_support(b, c, sigma))?;
     Some((iv.width(), iv.a().abs().max(iv.b().abs())))
 }
 

@@ -340,11 +340,10 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
         // Bisected thirty times, or down to 2^16 ulps of where it lies: a panel no partition
         // of doubles refines usefully (a narrow piece far from the origin starts wider than
         // that in ulps, however small it is next to its position).
-        let (p_lo, p_hi) = (piece.map.t(piece.a), piece.map.t(piece.b));
-        let piece_width = (p_hi - p_lo).abs();
-        let tiny = (t_hi - t_lo).abs()
-            <= (piece_width * 2f64.powi(-30)).max(65536.0 * EPS * t_lo.abs().max(t_hi.abs()))
-            || !(mid > worst.a && mid < worst.b);
+        // (Counted in the panel variable: a tail piece reaches t = ∞.)
+        let bisected_out = worst.b - worst.a <= (piece.b - piece.a) * 2f64.powi(-30);
+        let at_ulps = (t_hi - t_lo).abs() <= 65536.0 * EPS * t_lo.abs().max(t_hi.abs());
+        let tiny = bisected_out || at_ulps || !(mid > worst.a && mid < worst.b);
         let budget = s.evals + 60 > params.max_evaluations || n + 2 > params.max_subdivisions;
         // A panel at an end of its piece that looks singular there: the tanh–sinh rule, which
         // crowds its nodes into the ends, takes the piece now rather than after 30 bisections.
@@ -554,21 +553,23 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     for p in &peaks {
         cuts.extend(PEAK_LADDER.iter().map(|k| p.centre + k * p.width));
     }
-    // Where the range starts far out on a peak's flank, d widths from its centre, a Gaussian
-    // falls by e every w/(2d) there: from each end and breakpoint that far out, a ladder of
-    // that length away from the centre (the ladder around the centre is too coarse for it).
-    let flank_starts: Vec<f64> = breakpoints
+    // Where a function starts: at a breakpoint or an end of the range.
+    let starts: Vec<f64> = breakpoints
         .iter()
         .copied()
         .chain([a, b])
         .filter(|p| p.is_finite() && *p >= a && *p <= b)
         .take(MAX_PEAKS)
         .collect();
+    // Where the range starts far out on a peak's flank, d widths from its centre, a Gaussian
+    // falls by e every w/(2d) there: from each start that far out, a ladder of that length
+    // away from the centre (the ladder around the centre is too coarse for it).
     for p in peaks.iter().take(8) {
-        for &e in &flank_starts {
+        for &e in &starts {
             let d = (e - p.centre).abs();
             let len = p.width * p.width / (2.0 * d);
-            if d > 2.0 * p.width && (b - a) > 8.0 * len {
+            // Beyond 40 widths a Gaussian has underflowed (and other peaks do not fall so).
+            if d > 2.0 * p.width && d <= 40.0 * p.width && (b - a) > 8.0 * len {
                 // On to 2048 lengths: a polynomial factor that vanishes at the start moves
                 // the mass out by several lengths, and the tail beyond the last cut is mapped
                 // on the scale of the slowest decay, too coarse for what is left of the flank.
@@ -594,13 +595,6 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     rates.sort_by(|x, y| y.abs().total_cmp(&x.abs()));
     rates.dedup();
     rates.truncate(4);
-    let starts: Vec<f64> = breakpoints
-        .iter()
-        .copied()
-        .chain([a, b])
-        .filter(|p| p.is_finite() && *p >= a && *p <= b)
-        .take(MAX_PEAKS)
-        .collect();
     for r in rates {
         let len = 1.0 / r.abs();
         for &p in &starts {

@@ -22,7 +22,9 @@ fn fold(v: f64) -> Option<Expr> {
 /// normal range (where it keeps a few digits or none, and 0 would absorb the rest of a
 /// product).
 fn fold_nonzero(v: f64) -> Option<Expr> {
-    (v.abs() >= f64::MIN_POSITIVE).then_some(())?;
+    if v.abs() < f64::MIN_POSITIVE {
+        return None;
+    }
     fold(v)
 }
 
@@ -211,11 +213,15 @@ fn flatten_product(e: &Expr, power: f64, coeff: &mut f64, out: &mut Vec<(Expr, f
     match e {
         Expr::Num(v) if integer => {
             let p = v.powi(power as i32);
+            let before = *coeff;
             *coeff *= p;
             // A coefficient that passes below the normal range keeps a few digits or none
             // (2⁻¹¹⁰⁰ is 0, 1e-200·1e-200·1e200·1e200 is 0, not 1): not folded (NaN marks it,
             // and the product is kept as written).
-            if *v != 0.0 && (p.abs() < f64::MIN_POSITIVE || coeff.abs() < f64::MIN_POSITIVE) {
+            if *v != 0.0
+                && before != 0.0
+                && (p.abs() < f64::MIN_POSITIVE || coeff.abs() < f64::MIN_POSITIVE)
+            {
                 *coeff = f64::NAN;
             }
         }
