@@ -1,94 +1,17 @@
 //! The command-line contract (docs/cli.md): JSON shapes, exit statuses and one-line errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::*;
 use serde_json::Value;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-fn flipshift(args: &[&str]) -> Output {
-    flipshift_stdin(args, None)
-}
-
-fn flipshift_stdin(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flipshift"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        // A command that rejects its arguments exits before reading standard input; the
-        // closed pipe is then expected, not a failure of the test.
-        let _ = pipe.write_all(text.as_bytes());
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-/// Run with `--format json`, expect success, return the object.
-fn json_ok(args: &[&str]) -> Value {
-    json_ok_stdin(args, None)
-}
-
-/// As [`json_ok`], feeding `stdin`.
-fn json_ok_stdin(args: &[&str], stdin: Option<&str>) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = flipshift_stdin(&all, stdin);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert!(v.is_object());
-    v
-}
-
-fn values(v: &Value) -> Vec<f64> {
-    v["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// Expect exit status 2 and exactly one line on standard error beginning with `error:`.
-fn assert_bad_input(args: &[&str], stdin: Option<&str>, mention: &str) {
-    let out = flipshift_stdin(args, stdin);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?}: status {:?}, stderr {stderr}",
-        out.status
-    );
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: want one line, got {stderr}");
-    assert!(lines[0].starts_with("error:"), "{args:?}: {stderr}");
-    assert!(
-        lines[0].to_lowercase().contains(&mention.to_lowercase()),
-        "{args:?}: '{}' should mention '{mention}'",
-        lines[0]
-    );
-}
-
-fn tmp(name: &str, contents: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flipshift-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p
-}
 
 #[test]
 fn unknown_options_and_commands_are_one_line_errors() {
-    assert_bad_input(&["conv", "--bogus", "1"], None, "bogus");
-    assert_bad_input(&["nosuchcommand"], None, "nosuchcommand");
-    assert_bad_input(&["eval", "--f", "t"], None, "--t");
+    assert_bad_input_stdin(&["conv", "--bogus", "1"], None, "bogus");
+    assert_bad_input_stdin(&["nosuchcommand"], None, "nosuchcommand");
+    assert_bad_input_stdin(&["eval", "--f", "t"], None, "--t");
 }
 
 #[test]
@@ -101,32 +24,32 @@ fn bad_expressions_name_the_column() {
         ("()", "column 2"),
         ("", "column"),
     ] {
-        assert_bad_input(&["eval", "--f", expr, "--t", "0:1:3"], None, col);
+        assert_bad_input_stdin(&["eval", "--f", expr, "--t", "0:1:3"], None, col);
     }
 }
 
 #[test]
 fn bad_grids_and_numbers_are_errors() {
-    assert_bad_input(&["eval", "--f", "t", "--t", ""], None, "--t");
-    assert_bad_input(&["eval", "--f", "t", "--t", "0:1:0"], None, "--t");
-    assert_bad_input(&["eval", "--f", "t", "--t", "0:1"], None, "--t");
-    assert_bad_input(&["eval", "--f", "t", "--t", "nan"], None, "--t");
-    assert_bad_input(
+    assert_bad_input_stdin(&["eval", "--f", "t", "--t", ""], None, "--t");
+    assert_bad_input_stdin(&["eval", "--f", "t", "--t", "0:1:0"], None, "--t");
+    assert_bad_input_stdin(&["eval", "--f", "t", "--t", "0:1"], None, "--t");
+    assert_bad_input_stdin(&["eval", "--f", "t", "--t", "nan"], None, "--t");
+    assert_bad_input_stdin(
         &["derivative", "--h", "rect(t)", "--t0", "nan"],
         None,
         "--t0",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["derivative", "--h", "rect(t)", "--t0", "inf"],
         None,
         "--t0",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["eval", "--f", "log(t)", "--t", "-1,1"],
         None,
         "not finite",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["eval", "--f", "a*t", "--t", "0", "--param", "a=x"],
         None,
         "--param",
@@ -142,45 +65,45 @@ fn bad_vectors_are_errors() {
     let odd = tmp("x.xyz", b"1");
     let e = empty.to_str().unwrap();
     let hh = h.to_str().unwrap();
-    assert_bad_input(&["conv", "--x", e, "--h", hh], None, "empty");
-    assert_bad_input(
+    assert_bad_input_stdin(&["conv", "--x", e, "--h", hh], None, "empty");
+    assert_bad_input_stdin(
         &["conv", "--x", nan.to_str().unwrap(), "--h", hh],
         None,
         "finite",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", text.to_str().unwrap(), "--h", hh],
         None,
         "two",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", "/no/such/file.json", "--h", hh],
         None,
         "/no/such/file.json",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", odd.to_str().unwrap(), "--h", hh],
         None,
         ".xyz",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", "-", "--h", hh],
         Some("{\"a\": 1}"),
         "array",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", "-", "--h", hh],
         Some("[1, \"a\"]"),
         "entry 1",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["conv", "--x", "-", "--h", hh, "--mode", "middle"],
         Some("[1]"),
         "--mode",
     );
-    assert_bad_input(&["jacobian", "--h", hh, "--n", "0"], None, "--n");
-    assert_bad_input(&["grad", "--x", hh, "--h", hh, "--y", hh], None, "length");
-    assert_bad_input(
+    assert_bad_input_stdin(&["jacobian", "--h", hh, "--n", "0"], None, "--n");
+    assert_bad_input_stdin(&["grad", "--x", hh, "--h", hh, "--y", hh], None, "length");
+    assert_bad_input_stdin(
         &["solve", "--h", hh, "--y", hh, "--lambda", "-1"],
         None,
         "--lambda",
@@ -389,12 +312,12 @@ fn euler_lagrange_of_the_harmonic_oscillator() {
     for (g, t) in values(&v).iter().zip([0.0f64, 1.0, 2.0, 3.0]) {
         assert!(close(*g, 2.0 * t.sin(), 1e-14), "t = {t}");
     }
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["euler-lagrange", "--lagrangian", "xp^2", "--x", "sin(t)"],
         None,
         "--t",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["euler-lagrange", "--lagrangian", "y*xp"],
         None,
         "column 1",
@@ -471,7 +394,7 @@ fn grad_and_solve_agree_with_hand_computations() {
         }
     }
     let zero = tmp("h0.json", b"[0, 0]");
-    assert_bad_input(
+    assert_bad_input_stdin(
         &[
             "solve",
             "--h",
@@ -507,7 +430,7 @@ fn check_reports_errors_orders_and_rounding_per_quantity() {
     // Point samples make the derivative row exact: rounding, no order.
     assert!(v["orders"]["derivative"].is_null());
     assert_eq!(v["rounding"]["derivative"], true);
-    assert_bad_input(
+    assert_bad_input_stdin(
         &[
             "check",
             "--h",
@@ -520,7 +443,7 @@ fn check_reports_errors_orders_and_rounding_per_quantity() {
         None,
         "--rule",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["check", "--h", "rect(t)", "--x", "1 + t"],
         None,
         "does not decay",
@@ -530,36 +453,36 @@ fn check_reports_errors_orders_and_rounding_per_quantity() {
 #[test]
 fn integrals_that_do_not_exist_are_bad_input() {
     // A product that does not decay, a non-integrable pole, a residual that does not decay.
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["convolve", "--h", "1", "--x", "1", "--t", "0"],
         None,
         "does not exist",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["convolve", "--h", "exp(t)", "--x", "exp(t)", "--t", "0"],
         None,
         "does not exist",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["convolve", "--h", "1/t", "--x", "rect(t)", "--t", "0"],
         None,
         "singularity",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &[
             "lsgrad", "--h", "gauss(t)", "--x", "sin(t)", "--y", "0", "--s", "0",
         ],
         None,
         "does not exist",
     );
-    assert_bad_input(
+    assert_bad_input_stdin(
         &[
             "lsgrad", "--h", "gauss(t)", "--x", "gauss(t)", "--y", "1", "--s", "0",
         ],
         None,
         "does not exist",
     );
-    assert_bad_input(&["check", "--h", "0*t", "--x", "exp(-t^2)"], None, "zero");
+    assert_bad_input_stdin(&["check", "--h", "0*t", "--x", "exp(-t^2)"], None, "zero");
     // An integrable singularity is not an error of the input: the best value and exit 1 if
     // the tolerance cannot be met, never a claim that the integral diverges.
     let out = flipshift(&[
@@ -633,7 +556,7 @@ fn functional_rejects_bad_input() {
     let run = |extra: &[&str], mention: &str| {
         let args = with(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        assert_bad_input(&args, None, mention);
+        assert_bad_input_stdin(&args, None, mention);
     };
     run(&[], "empty");
     run(&["--h", "gauss(t)", "--loss", "(u - x)^2"], "--loss");
@@ -646,7 +569,7 @@ fn functional_rejects_bad_input() {
     run(&["--reg", "tv"], "does not exist");
     run(&["--reg", "energy", "--domain", "1,-1"], "--domain");
     // Poisson needs u > 0: rect * rect vanishes outside [−1, 1].
-    assert_bad_input(
+    assert_bad_input_stdin(
         &[
             "functional",
             "--x",
@@ -695,10 +618,10 @@ fn deconvolve_recovers_the_signal_better_than_the_data() {
         assert!(std::fs::metadata(&p).unwrap().len() > 1000, "{p:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert_bad_input(&["deconvolve", "--sigma", "0"], None, "sigma");
-    assert_bad_input(&["deconvolve", "--interval", "2,1"], None, "interval");
-    assert_bad_input(&["deconvolve", "--optimizer", "newton"], None, "optimizer");
-    assert_bad_input(&["deconvolve", "--truth", "rect(t"], None, "--truth");
+    assert_bad_input_stdin(&["deconvolve", "--sigma", "0"], None, "sigma");
+    assert_bad_input_stdin(&["deconvolve", "--interval", "2,1"], None, "interval");
+    assert_bad_input_stdin(&["deconvolve", "--optimizer", "newton"], None, "optimizer");
+    assert_bad_input_stdin(&["deconvolve", "--truth", "rect(t"], None, "--truth");
 }
 
 #[test]
@@ -737,10 +660,10 @@ fn convolve_reports_the_closed_form_path_and_agrees_with_quadrature() {
     assert_eq!(json_ok(&mixed)["method"], "quadrature");
     let mut force = mixed.to_vec();
     force.extend(["--method", "closed-form"]);
-    assert_bad_input(&force, None, "no closed form");
+    assert_bad_input_stdin(&force, None, "no closed form");
     let mut bad = mixed.to_vec();
     bad.extend(["--method", "symbolic"]);
-    assert_bad_input(&bad, None, "--method");
+    assert_bad_input_stdin(&bad, None, "--method");
 }
 
 #[test]
@@ -759,7 +682,7 @@ fn hessian_kernel_of_tri_is_its_autocorrelation() {
         (std::f64::consts::PI / 8.0).sqrt(),
         1e-14
     ));
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["hessian-kernel", "--h", "1", "--t", "0"],
         None,
         "does not exist",
@@ -1037,7 +960,7 @@ fn extremal_ill_posed_requests_exit_2() {
             "'y'",
         ),
     ] {
-        assert_bad_input(&args, None, mention);
+        assert_bad_input_stdin(&args, None, mention);
     }
 }
 
@@ -1193,7 +1116,7 @@ fn derivative_with_a_signal_gives_z_t0_and_a_passing_gateaux_check() {
     assert!(g["rel_discrepancy"].as_f64().unwrap() < 1e-10, "{g}");
     assert_eq!(g["bump"].as_array().unwrap().len(), 2);
     // --gateaux needs --x.
-    assert_bad_input(
+    assert_bad_input_stdin(
         &["derivative", "--h", h, "--t0", "1", "--gateaux"],
         None,
         "--x",

@@ -3,56 +3,16 @@
 //! least squares with a delta kernel, and the inputs that define no distribution.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::*;
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn flipshift(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flipshift"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json_ok(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = flipshift(&all);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-fn numbers(v: &Value, key: &str) -> Vec<f64> {
-    v[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no '{key}' in {v}"))
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// Exit 2, one line on standard error beginning with `error:` and mentioning `mention`.
-fn assert_bad_input(args: &[&str], mention: &str) {
-    let out = flipshift(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
-    assert!(lines[0].starts_with("error:"), "{stderr}");
-    assert!(
-        lines[0].to_lowercase().contains(&mention.to_lowercase()),
-        "{args:?}: '{}' should mention '{mention}'",
-        lines[0]
-    );
-}
 
 /// Each value within its own bound of the reference, and the bound at rounding level
 /// (`rel` relative to the value's scale).
 fn within_bounds(v: &Value, want: &[f64], rel: f64) {
-    let got = numbers(v, "values");
-    let bounds = numbers(v, "error_estimates");
+    let got = numbers(&v["values"]);
+    let bounds = numbers(&v["error_estimates"]);
     assert_eq!(got.len(), want.len());
     for ((g, w), b) in got.iter().zip(want).zip(&bounds) {
         // The reference is itself rounded: half an ulp of it on top of the bound.
@@ -114,7 +74,7 @@ fn a_delta_derivative_differentiates_the_signal() {
     // Against central differences of x, step 1e-5: truncation |x‴|η²/6 < 1e-10, rounding
     // ε/η ≈ 2e-11.
     let x = |s: f64| (-s * s).exp();
-    let got = numbers(&v, "values");
+    let got = numbers(&v["values"]);
     for (g, &ti) in got.iter().zip(&t) {
         let eta = 1e-5;
         let fd = (x(ti + eta) - x(ti - eta)) / (2.0 * eta);
@@ -151,9 +111,9 @@ fn jumps_of_the_signal_come_out_as_deltas() {
     let v = json_ok(&["convolve", "--h", "dirac(t,2)", "--x", "tri(t)", "--t", "0"]);
     assert!(v.get("values").is_none(), "{v}");
     let d = &v["distribution"];
-    assert_eq!(numbers(d, "points"), vec![-1.0, 0.0, 1.0]);
-    assert_eq!(numbers(d, "orders"), vec![0.0, 0.0, 0.0]);
-    assert_eq!(numbers(d, "weights"), vec![1.0, -2.0, 1.0]);
+    assert_eq!(numbers(&d["points"]), vec![-1.0, 0.0, 1.0]);
+    assert_eq!(numbers(&d["orders"]), vec![0.0, 0.0, 0.0]);
+    assert_eq!(numbers(&d["weights"]), vec![1.0, -2.0, 1.0]);
     assert_eq!(v["symbolic"], "δ(t + 1) − 2·δ(t) + δ(t − 1)");
     // δ′ * e^{−t}step(t): the classical derivative −e^{−t} on t > 0 plus δ(t) for the jump.
     let v = json_ok(&[
@@ -171,8 +131,8 @@ fn jumps_of_the_signal_come_out_as_deltas() {
         16.0 * f64::EPSILON,
     );
     let d = &v["distribution"];
-    assert_eq!(numbers(d, "points"), vec![0.0]);
-    assert_eq!(numbers(d, "weights"), vec![1.0]);
+    assert_eq!(numbers(&d["points"]), vec![0.0]);
+    assert_eq!(numbers(&d["weights"]), vec![1.0]);
 }
 
 #[test]
@@ -198,8 +158,8 @@ fn a_function_plus_deltas_splits_into_the_two_parts() {
         })
         .collect();
     // erf itself is good to a few ulps: 1e-14 absolute covers it on top of the bound.
-    let got = numbers(&v, "values");
-    let bounds = numbers(&v, "error_estimates");
+    let got = numbers(&v["values"]);
+    let bounds = numbers(&v["error_estimates"]);
     for ((g, w), b) in got.iter().zip(&want).zip(&bounds) {
         assert!((g - w).abs() <= b + 1e-14, "{g} vs {w} ± {b}");
     }
@@ -226,9 +186,9 @@ fn the_derivative_of_a_delta_kernel_is_the_flipped_distribution() {
     assert_eq!(v["latex"], r"\delta'(1 - \tau)");
     assert!(v.get("values").is_none(), "{v}");
     let d = &v["distribution"];
-    assert_eq!(numbers(d, "points"), vec![1.0]);
-    assert_eq!(numbers(d, "orders"), vec![1.0]);
-    assert_eq!(numbers(d, "weights"), vec![-1.0]);
+    assert_eq!(numbers(&d["points"]), vec![1.0]);
+    assert_eq!(numbers(&d["orders"]), vec![1.0]);
+    assert_eq!(numbers(&d["weights"]), vec![-1.0]);
     // The text says what it means.
     let out = flipshift(&["derivative", "--h", "dirac(t,1)", "--t0", "1"]);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -252,13 +212,13 @@ fn the_derivative_of_a_delta_kernel_is_the_flipped_distribution() {
             if u > 0.0 { (-u).exp() } else { 0.0 }
         })
         .collect();
-    let got = numbers(&v, "values");
+    let got = numbers(&v["values"]);
     for (g, w) in got.iter().zip(&want) {
         assert!((g - w).abs() <= 4.0 * f64::EPSILON, "{g} vs {w}");
     }
     let d = &v["distribution"];
-    assert_eq!(numbers(d, "points"), vec![1.5]);
-    assert_eq!(numbers(d, "weights"), vec![2.0]);
+    assert_eq!(numbers(&d["points"]), vec![1.5]);
+    assert_eq!(numbers(&d["weights"]), vec![2.0]);
     // z(t0) = ∫_0^∞ e^{−s} e^{−(2−s)²} ds + 2e^{−1.5²}; the integral by Simpson here.
     let n = 200_000;
     let hstep = 12.0 / f64::from(n);
@@ -319,7 +279,7 @@ fn least_squares_with_a_shift_kernel_is_exact() {
         "--s",
         "-1,0,2",
     ]);
-    assert_eq!(numbers(&v, "values"), vec![0.0, 0.0, 0.0]);
+    assert_eq!(numbers(&v["values"]), vec![0.0, 0.0, 0.0]);
     assert_eq!(v["J"].as_f64(), Some(0.0));
     // h = δ′(t − 1): δJ/δx(s) = −r′(s + 1); with y = 0, −x″(s) = (2 − 4s²)e^{−s²}.
     let v = json_ok(&[
@@ -348,7 +308,7 @@ fn eval_of_a_delta_has_no_values() {
     );
     // Deltas that cancel leave a function, which has values.
     let v = json_ok(&["eval", "--f", "t + dirac(t) - dirac(-t)", "--t", "0.5"]);
-    assert_eq!(numbers(&v, "values"), vec![0.5]);
+    assert_eq!(numbers(&v["values"]), vec![0.5]);
 }
 
 #[test]

@@ -3,46 +3,10 @@
 //! its geometric and algebraic cases, each against a hand-worked or analytical reference.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use serde_json::Value;
+mod common;
+
+use common::*;
 use std::f64::consts::PI;
-use std::process::{Command, Output};
-
-fn flipshift(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flipshift"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json_ok(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = flipshift(&all);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// Exit 2, one line on standard error beginning `error:` and mentioning `mention`.
-fn assert_bad_input(args: &[&str], mention: &str) {
-    let out = flipshift(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("error:") && stderr.contains(mention),
-        "{args:?}: {stderr}"
-    );
-}
 
 #[test]
 fn convolve_period_is_exact_for_trigonometric_polynomials() {
@@ -62,8 +26,8 @@ fn convolve_period_is_exact_for_trigonometric_polynomials() {
     assert_eq!(v["method"], "closed-form");
     assert_eq!(v["family"], "trigonometric polynomial");
     assert_eq!(v["symbolic"], "3 + 18·sin(2π·t/3)");
-    assert_eq!(nums(&v["coefficients"]["sin"]), vec![0.0, 18.0]);
-    let (z, b) = (nums(&v["values"]), nums(&v["error_estimates"]));
+    assert_eq!(numbers(&v["coefficients"]["sin"]), vec![0.0, 18.0]);
+    let (z, b) = (numbers(&v["values"]), numbers(&v["error_estimates"]));
     for i in 0..t.len() {
         let want = 3.0 + 18.0 * (2.0 * PI * t[i] / 3.0).sin();
         assert!(
@@ -127,7 +91,7 @@ fn derivative_period_is_the_periodic_kernel_flipped_and_checked() {
         .iter()
         .map(|tau: &f64| (0.25 - tau).rem_euclid(1.0))
         .collect();
-    for (g, w) in nums(&v["values"]).iter().zip(&want) {
+    for (g, w) in numbers(&v["values"]).iter().zip(&want) {
         assert!((g - w).abs() <= 4.0 * f64::EPSILON, "{g} vs {w}");
     }
     // z(t0) = −(P²/2π) sin(2π t0) for the sawtooth against cos (hand-worked).
@@ -175,7 +139,7 @@ fn lsgrad_period_matches_the_hand_worked_gradient() {
         "2",
     ]);
     assert_eq!(v["method"], "closed-form");
-    for (g, si) in nums(&v["values"]).iter().zip(s) {
+    for (g, si) in numbers(&v["values"]).iter().zip(s) {
         assert!((g - (-1.0 + (PI * si).cos())).abs() <= 1e-14, "{g}");
     }
     assert!((v["J"].as_f64().unwrap() - 0.75).abs() <= 1e-14);
@@ -203,8 +167,8 @@ fn check_period_converges_geometrically_for_a_smooth_kernel() {
     ]);
     assert_eq!(v["convergence"]["case"], "geometric");
     assert!(v["orders"]["conv"].is_null());
-    let ratios = nums(&v["ratios"]["conv"]);
-    let deltas = nums(&v["deltas"]);
+    let ratios = numbers(&v["ratios"]["conv"]);
+    let deltas = numbers(&v["deltas"]);
     let c = 1.5f64.acosh();
     assert!(ratios.len() >= 2, "{ratios:?}");
     for (i, r) in ratios.iter().enumerate() {
@@ -229,7 +193,7 @@ fn check_period_falls_back_to_an_algebraic_order_at_a_jump() {
         "1",
     ]);
     assert_eq!(v["convergence"]["case"], "algebraic");
-    assert_eq!(nums(&v["convergence"]["points"]), vec![0.0]);
+    assert_eq!(numbers(&v["convergence"]["points"]), vec![0.0]);
     let p = v["orders"]["conv"].as_f64().unwrap();
     assert!((p - 1.0).abs() < 0.05, "{p}");
     let v = json_ok(&[
@@ -241,7 +205,7 @@ fn check_period_falls_back_to_an_algebraic_order_at_a_jump() {
         "--period",
         "1",
     ]);
-    assert_eq!(nums(&v["convergence"]["points"]), vec![0.0, 0.5]);
+    assert_eq!(numbers(&v["convergence"]["points"]), vec![0.0, 0.5]);
     let p = v["orders"]["conv"].as_f64().unwrap();
     assert!((p - 2.0).abs() < 0.05, "{p}");
     for (args, mention) in [
@@ -300,7 +264,7 @@ fn functional_period_is_periodic_least_squares_in_closed_form() {
     assert_eq!(v["command"], "functional");
     assert_eq!(v["period"], 1.0);
     assert!((v["J"].as_f64().unwrap() - 1.0 / 16.0).abs() < 1e-15, "{v}");
-    for (g, s) in nums(&v["values"]).iter().zip([0.1, 0.25, 0.7]) {
+    for (g, s) in numbers(&v["values"]).iter().zip([0.1, 0.25, 0.7]) {
         assert!((g - 0.25 * (2.0 * PI * s).sin()).abs() < 1e-14, "{v}");
     }
     for extra in [

@@ -2,64 +2,9 @@
 //! discrete commands against dense circulant matrices, the errors it refuses with.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)]
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn flipshift(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flipshift"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json_ok(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = flipshift(&all);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-fn values(v: &Value) -> Vec<f64> {
-    v["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// Exit 2 and one line on standard error, beginning with `error:` and mentioning `mention`.
-fn assert_bad_input(args: &[&str], mention: &str) -> String {
-    let out = flipshift(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
-    assert!(lines[0].starts_with("error:"), "{stderr}");
-    assert!(
-        lines[0].to_lowercase().contains(&mention.to_lowercase()),
-        "{args:?}: '{}' should mention '{mention}'",
-        lines[0]
-    );
-    stderr
-}
-
-fn tmp(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flipshift-periodic-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, contents).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::*;
 
 fn close(got: &[f64], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
@@ -103,23 +48,47 @@ fn circular_conv_corr_jacobian_and_grad_are_the_circulant_matrix() {
     let yf = tmp("y.json", "[0, 1, 1, -2, 0.5]");
     let hm = circulant(&h, 5);
     let z = matvec(&hm, &x);
-    let v = json_ok(&["conv", "--x", s(&xf), "--h", s(&hf), "--mode", "circular"]);
+    let v = json_ok(&[
+        "conv",
+        "--x",
+        arg(&xf),
+        "--h",
+        arg(&hf),
+        "--mode",
+        "circular",
+    ]);
     assert_eq!(v["mode"], "circular");
     close(&values(&v), &z, 1e-13);
-    let v = json_ok(&["corr", "--x", s(&xf), "--h", s(&hf), "--mode", "circular"]);
+    let v = json_ok(&[
+        "corr",
+        "--x",
+        arg(&xf),
+        "--h",
+        arg(&hf),
+        "--mode",
+        "circular",
+    ]);
     close(&values(&v), &matvec(&transpose(&hm), &x), 1e-13);
-    let v = json_ok(&["jacobian", "--h", s(&hf), "--n", "5", "--mode", "circular"]);
+    let v = json_ok(&[
+        "jacobian",
+        "--h",
+        arg(&hf),
+        "--n",
+        "5",
+        "--mode",
+        "circular",
+    ]);
     assert_eq!(v["shape"], serde_json::json!([5, 5]));
     let rows: Vec<Vec<f64>> = serde_json::from_value(v["values"].clone()).unwrap();
     assert_eq!(rows, hm);
     let v = json_ok(&[
         "grad",
         "--x",
-        s(&xf),
+        arg(&xf),
         "--h",
-        s(&hf),
+        arg(&hf),
         "--y",
-        s(&yf),
+        arg(&yf),
         "--mode",
         "circular",
     ]);
@@ -134,7 +103,15 @@ fn circular_solve_inverts_a_shift_and_regularises() {
     // A pure cyclic shift is orthogonal: λ = 0 recovers x exactly.
     let hf = tmp("shift.json", "[0, 1]");
     let yf = tmp("ys.json", "[4, 1, 2, 3]");
-    let v = json_ok(&["solve", "--h", s(&hf), "--y", s(&yf), "--mode", "circular"]);
+    let v = json_ok(&[
+        "solve",
+        "--h",
+        arg(&hf),
+        "--y",
+        arg(&yf),
+        "--mode",
+        "circular",
+    ]);
     assert_eq!(v["solver"], "fourier");
     close(&values(&v), &[1.0, 2.0, 3.0, 4.0], 1e-14);
     assert!((v["condition"].as_f64().unwrap() - 1.0).abs() < 1e-12);
@@ -174,9 +151,9 @@ fn circular_solve_inverts_a_shift_and_regularises() {
     let v = json_ok(&[
         "solve",
         "--h",
-        s(&hf),
+        arg(&hf),
         "--y",
-        s(&yf),
+        arg(&yf),
         "--mode",
         "circular",
         "--lambda",
@@ -192,23 +169,39 @@ fn circular_mode_refuses_what_has_no_answer() {
     let yf = tmp("y4.json", "[1, 2, 3, 4]");
     // (1, 1) on 4 points: ĥ_2 = 1 − 1 + 1 − 1... = 0, so HᵀH is singular.
     assert_bad_input(
-        &["solve", "--h", s(&hf), "--y", s(&yf), "--mode", "circular"],
+        &[
+            "solve",
+            "--h",
+            arg(&hf),
+            "--y",
+            arg(&yf),
+            "--mode",
+            "circular",
+        ],
         "frequency k = 2",
     );
     let long = tmp("long.json", "[1, 2, 3, 4, 5]");
     assert_bad_input(
-        &["conv", "--x", s(&yf), "--h", s(&long), "--mode", "circular"],
+        &[
+            "conv",
+            "--x",
+            arg(&yf),
+            "--h",
+            arg(&long),
+            "--mode",
+            "circular",
+        ],
         "at most as long as the signal",
     );
     assert_bad_input(
         &[
             "grad",
             "--x",
-            s(&yf),
+            arg(&yf),
             "--h",
-            s(&hf),
+            arg(&hf),
             "--y",
-            s(&hf),
+            arg(&hf),
             "--mode",
             "circular",
         ],
@@ -218,9 +211,9 @@ fn circular_mode_refuses_what_has_no_answer() {
         &[
             "solve",
             "--h",
-            s(&hf),
+            arg(&hf),
             "--y",
-            s(&yf),
+            arg(&yf),
             "--mode",
             "circular",
             "--method",
@@ -232,11 +225,11 @@ fn circular_mode_refuses_what_has_no_answer() {
         &[
             "grad",
             "--x",
-            s(&yf),
+            arg(&yf),
             "--h",
-            s(&hf),
+            arg(&hf),
             "--y",
-            s(&yf),
+            arg(&yf),
             "--mode",
             "same",
         ],

@@ -7,7 +7,8 @@ use crate::output::{Output, finite_array, fmt_num};
 use clap::Args;
 use flipshift_continuous::SharedFn;
 use flipshift_discrete::{
-    CheckParams, PeriodicConvergence, Quantity, Rule, check_agreement, check_periodic_agreement,
+    CheckParams, PeriodicConvergence, Quantity, QuantityReport, Rule, check_agreement,
+    check_periodic_agreement,
 };
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -106,22 +107,7 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
         },
     )?;
 
-    let mut errors = Map::new();
-    let mut orders = Map::new();
-    let mut rounding = Map::new();
-    for q in &report.quantities {
-        errors.insert(
-            q.quantity.name().into(),
-            finite_array(q.quantity.name(), &q.errors)?,
-        );
-        orders.insert(
-            q.quantity.name().into(),
-            q.order
-                .filter(|p| p.is_finite())
-                .map_or(Value::Null, |p| json!(p)),
-        );
-        rounding.insert(q.quantity.name().into(), json!(q.rounding));
-    }
+    let [errors, orders, rounding] = quantity_fields(&report.quantities)?;
 
     // The table for people.
     let mut text = format!(
@@ -134,30 +120,8 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
         rule,
         report.t0
     );
-    text.push_str(&format!("{:>12}", "Δ"));
-    for q in Quantity::ALL {
-        text.push_str(&format!("{:>14}", q.name()));
-    }
-    text.push('\n');
-    for (i, d) in report.deltas.iter().enumerate() {
-        text.push_str(&format!("{d:>12.6}"));
-        for q in &report.quantities {
-            let e = q.errors.get(i).copied().unwrap_or(f64::NAN);
-            let mark = if e <= q.floor { "*" } else { " " };
-            text.push_str(&format!("{:>13.3e}{mark}", e));
-        }
-        text.push('\n');
-    }
-    text.push_str(&format!("{:>12}", "order"));
-    for q in &report.quantities {
-        let cell = match q.order {
-            Some(p) => format!("{p:.2}"),
-            None if q.rounding => "rounding".into(),
-            None => "—".into(),
-        };
-        text.push_str(&format!("{cell:>14}"));
-    }
-    text.push_str("\n(* = at rounding level: no order is fitted to noise)\n");
+    text.push_str(&error_table(&report.deltas, &report.quantities, true));
+    text.push_str("(* = at rounding level: no order is fitted to noise)\n");
     for w in &report.warnings {
         text.push_str(&format!("warning: {w}\n"));
     }
@@ -211,23 +175,14 @@ fn check_periodic(
             ),
         ),
     };
-    let mut errors = Map::new();
-    let mut orders = Map::new();
-    let mut rounding = Map::new();
+    let [errors, orders, rounding] = quantity_fields(&report.quantities)?;
     let mut ratios = Map::new();
     let mut at_rounding = Map::new();
     for q in &report.quantities {
-        errors.insert(q.name.into(), finite_array(q.name, &q.errors)?);
-        orders.insert(
-            q.name.into(),
-            q.order
-                .filter(|v| v.is_finite())
-                .map_or(Value::Null, |v| json!(v)),
-        );
-        rounding.insert(q.name.into(), json!(q.rounding));
-        ratios.insert(q.name.into(), finite_array(q.name, &q.ratios)?);
+        let name = q.quantity.name();
+        ratios.insert(name.into(), finite_array(name, &q.ratios)?);
         at_rounding.insert(
-            q.name.into(),
+            name.into(),
             q.delta_at_rounding.map_or(Value::Null, |d| json!(d)),
         );
     }
@@ -240,20 +195,7 @@ fn check_periodic(
         a.x,
         fmt_num(report.t0)
     );
-    text.push_str(&format!("{:>12}", "Δ"));
-    for q in &report.quantities {
-        text.push_str(&format!("{:>14}", q.name));
-    }
-    text.push('\n');
-    for (i, d) in report.deltas.iter().enumerate() {
-        text.push_str(&format!("{d:>12.6}"));
-        for q in &report.quantities {
-            let e = q.errors.get(i).copied().unwrap_or(f64::NAN);
-            let mark = if e <= q.floor { "*" } else { " " };
-            text.push_str(&format!("{e:>13.3e}{mark}"));
-        }
-        text.push('\n');
-    }
+    text.push_str(&error_table(&report.deltas, &report.quantities, false));
     for q in &report.quantities {
         let ratios = if q.ratios.is_empty() {
             "—".to_string()
@@ -274,7 +216,7 @@ fn check_periodic(
         };
         text.push_str(&format!(
             "{:>10}: error ratios per halving {ratios}; rounding {at}{order}\n",
-            q.name
+            q.quantity.name()
         ));
     }
     text.push_str(&format!(
@@ -304,4 +246,55 @@ fn check_periodic(
         .field("ratios", Value::Object(ratios))
         .field("delta_at_rounding", Value::Object(at_rounding))
         .with_text(text))
+}
+
+/// The JSON maps `errors`, `orders` and `rounding` of a check, one entry per quantity.
+pub(crate) fn quantity_fields(
+    quantities: &[QuantityReport],
+) -> Result<[Map<String, Value>; 3], CliError> {
+    let [mut errors, mut orders, mut rounding] = [Map::new(), Map::new(), Map::new()];
+    for q in quantities {
+        let name = q.quantity.name();
+        errors.insert(name.into(), finite_array(name, &q.errors)?);
+        orders.insert(
+            name.into(),
+            q.order
+                .filter(|p| p.is_finite())
+                .map_or(Value::Null, |p| json!(p)),
+        );
+        rounding.insert(name.into(), json!(q.rounding));
+    }
+    Ok([errors, orders, rounding])
+}
+
+/// The errors of a check as a table for people: a row per spacing, a column per quantity,
+/// `*` after an error at its rounding floor, and with `orders` a last row of observed orders.
+pub(crate) fn error_table(deltas: &[f64], quantities: &[QuantityReport], orders: bool) -> String {
+    let mut text = format!("{:>12}", "Δ");
+    for q in quantities {
+        text.push_str(&format!("{:>14}", q.quantity.name()));
+    }
+    text.push('\n');
+    for (i, d) in deltas.iter().enumerate() {
+        text.push_str(&format!("{d:>12.6}"));
+        for q in quantities {
+            let e = q.errors.get(i).copied().unwrap_or(f64::NAN);
+            let mark = if e <= q.floor { "*" } else { " " };
+            text.push_str(&format!("{e:>13.3e}{mark}"));
+        }
+        text.push('\n');
+    }
+    if orders {
+        text.push_str(&format!("{:>12}", "order"));
+        for q in quantities {
+            let cell = match q.order {
+                Some(p) => format!("{p:.2}"),
+                None if q.rounding => "rounding".into(),
+                None => "—".into(),
+            };
+            text.push_str(&format!("{cell:>14}"));
+        }
+        text.push('\n');
+    }
+    text
 }

@@ -227,6 +227,28 @@ pub(crate) fn unmet_error(
     }
 }
 
+/// The fields of every `convolve` answer: the values on the grid, their bounds (the largest
+/// as `error_estimate`, one per point as `error_estimates`), the method, the integrand
+/// evaluations and the symbolic form.
+pub(crate) fn convolve_output(
+    out: &c::ConvOutput,
+    grid: &[f64],
+    method: &str,
+    symbolic: &str,
+) -> Result<Output, CliError> {
+    let max_err = out.error_estimates.iter().copied().fold(0.0, f64::max);
+    Ok(Output::vector("convolve", &out.values)?
+        .numbers("grid", grid)?
+        .number("error_estimate", max_err)?
+        .field(
+            "error_estimates",
+            finite_array("error_estimates", &out.error_estimates)?,
+        )
+        .field("method", json!(method))
+        .field("evaluations", json!(out.evaluations))
+        .field("symbolic", json!(symbolic)))
+}
+
 /// `flipshift convolve`.
 pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
@@ -354,17 +376,7 @@ pub fn convolve(a: &ConvolveArgs) -> Result<Output, CliError> {
         &["t", "z(t)", "± bound"],
         &[&grid, &out.values, &out.error_estimates],
     ));
-    let mut output = Output::vector("convolve", &out.values)?
-        .numbers("grid", &grid)?
-        .number("error_estimate", max_err)?
-        .field(
-            "error_estimates",
-            finite_array("error_estimates", &out.error_estimates)?,
-        )
-        .field("method", json!(method))
-        .field("evaluations", json!(out.evaluations))
-        .field("symbolic", json!(symbolic))
-        .with_text(text);
+    let mut output = convolve_output(&out, &grid, method, &symbolic)?.with_text(text);
     if method == "mixed" {
         output = output.field("methods", json!(methods));
     }
@@ -443,17 +455,8 @@ fn convolve_periodic(
         &["t", "z(t)", "± bound"],
         &[grid, &out.values, &out.error_estimates],
     ));
-    let mut output = Output::vector("convolve", &out.values)?
-        .numbers("grid", grid)?
-        .number("error_estimate", max_err)?
-        .field(
-            "error_estimates",
-            finite_array("error_estimates", &out.error_estimates)?,
-        )
-        .field("method", json!(method))
+    let mut output = convolve_output(&out, grid, method, &symbolic)?
         .number("period", p)?
-        .field("evaluations", json!(out.evaluations))
-        .field("symbolic", json!(symbolic))
         .with_text(text);
     if let Some(z) = &closed {
         output = output
@@ -607,18 +610,7 @@ fn derivative_periodic(
         .field("method", json!("closed-form"));
     if let Some(xs) = &a.x {
         let x = parse_expr("--x", xs, params)?.compile().context("--x")?;
-        let q = c::QuadParams::default();
-        let (z, z_err) = pe.value(&x, q).context("z(t0)")?;
-        text.push_str(&format!(
-            "z(t0) = {} ± {:.1e} for x(t) = {}\n",
-            fmt_num(z),
-            z_err,
-            x.expr().to_unicode()
-        ));
-        out = out
-            .number("z_t0", z)?
-            .number("z_t0_error_estimate", z_err)?;
-        if a.gateaux {
+        let bump = if a.gateaux {
             let (centre, half) = parse_bump(a.bump.as_deref(), 0.0, p)?;
             if !(centre - half >= 0.0 && centre + half <= p) {
                 return Err(CliError::arg(
@@ -631,29 +623,62 @@ fn derivative_periodic(
                     ),
                 ));
             }
-            let phi = c::Bump::new(centre, half).context("--bump")?;
-            let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
-            let r = c::gateaux_check(&f, &x, &dz, &phi, 0.5 * half, q).context("Gateaux check")?;
-            text.push_str(&format!(
-                "Gateaux check along a bump at {} of half-width {}: d/dε z[x + εφ](t0) = {} vs ∫ h_P(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
-                fmt_num(centre),
-                fmt_num(half),
-                fmt_num(r.directional),
-                fmt_num(r.inner_product),
-                r.rel_discrepancy
-            ));
-            out = out.field(
-                "gateaux",
-                json!({
-                    "directional": r.directional,
-                    "inner_product": r.inner_product,
-                    "rel_discrepancy": r.rel_discrepancy,
-                    "bump": [centre, half],
-                }),
-            );
-        }
+            Some((centre, half))
+        } else {
+            None
+        };
+        let value = |xx: &dyn RealFn| pe.value(xx, c::QuadParams::default());
+        out = signal_at_t0(out, &mut text, &x, value, &dz, bump, "h_P")?;
     }
     Ok(out.with_text(text))
+}
+
+/// What `derivative --x` adds: z(t0) for the signal `x` (by `value`, which integrates
+/// against the kernel at t0) and, with a bump `(centre, half-width)`, the Gateaux check of the
+/// functional derivative `dz` along it; `kernel` names the kernel in the text (`h`, `h_P`).
+fn signal_at_t0(
+    mut out: Output,
+    text: &mut String,
+    x: &c::CompiledExpr,
+    value: impl Fn(&dyn RealFn) -> c::Result<(f64, f64)>,
+    dz: &dyn RealFn,
+    bump: Option<(f64, f64)>,
+    kernel: &str,
+) -> Result<Output, CliError> {
+    let q = c::QuadParams::default();
+    let (z, z_err) = value(x).context("z(t0)")?;
+    text.push_str(&format!(
+        "z(t0) = {} ± {:.1e} for x(t) = {}\n",
+        fmt_num(z),
+        z_err,
+        x.expr().to_unicode()
+    ));
+    out = out
+        .number("z_t0", z)?
+        .number("z_t0_error_estimate", z_err)?;
+    if let Some((centre, half)) = bump {
+        let phi = c::Bump::new(centre, half).context("--bump")?;
+        let f = |xx: &dyn RealFn| value(xx).map(|v| v.0);
+        let r = c::gateaux_check(&f, x, dz, &phi, 0.5 * half, q).context("Gateaux check")?;
+        text.push_str(&format!(
+            "Gateaux check along a bump at {} of half-width {}: d/dε z[x + εφ](t0) = {} vs ∫ {kernel}(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
+            fmt_num(centre),
+            fmt_num(half),
+            fmt_num(r.directional),
+            fmt_num(r.inner_product),
+            r.rel_discrepancy
+        ));
+        out = out.field(
+            "gateaux",
+            json!({
+                "directional": r.directional,
+                "inner_product": r.inner_product,
+                "rel_discrepancy": r.rel_discrepancy,
+                "bump": [centre, half],
+            }),
+        );
+    }
+    Ok(out)
 }
 
 /// `flipshift derivative`.
@@ -698,49 +723,21 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
     if let Some(xs) = &a.x {
         let x = parse_expr("--x", xs, &params)?.compile().context("--x")?;
         let pe = c::PointEval::new(h.compile().context("--h")?, t0).context("--h")?;
-        let q = c::QuadParams::default();
-        let (z, z_err) = pe.value(&x, q).context("z(t0)")?;
-        text.push_str(&format!(
-            "z(t0) = {} ± {:.1e} for x(t) = {}\n",
-            fmt_num(z),
-            z_err,
-            x.expr().to_unicode()
-        ));
-        out = out
-            .number("z_t0", z)?
-            .number("z_t0_error_estimate", z_err)?;
-        if a.gateaux {
+        let bump = if a.gateaux {
             let (lo, hi) = tau
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
                     (l.min(*v), h.max(*v))
                 });
-            let (centre, half) = match &a.bump {
+            Some(match &a.bump {
                 Some(_) => parse_bump(a.bump.as_deref(), lo, hi)?,
                 None => (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5)),
-            };
-            let phi = c::Bump::new(centre, half).context("--bump")?;
-            let f = |xx: &dyn RealFn| pe.value(xx, q).map(|v| v.0);
-            let r = c::gateaux_check(&f, &x, &pe.derivative(), &phi, 0.5 * half, q)
-                .context("Gateaux check")?;
-            text.push_str(&format!(
-                "Gateaux check along a bump at {} of half-width {}: d/dε z[x + εφ](t0) = {} vs ∫ h(t0 − τ) φ(τ) dτ = {} (relative discrepancy {:.1e})\n",
-                fmt_num(centre),
-                fmt_num(half),
-                fmt_num(r.directional),
-                fmt_num(r.inner_product),
-                r.rel_discrepancy
-            ));
-            out = out.field(
-                "gateaux",
-                json!({
-                    "directional": r.directional,
-                    "inner_product": r.inner_product,
-                    "rel_discrepancy": r.rel_discrepancy,
-                    "bump": [centre, half],
-                }),
-            );
-        }
+            })
+        } else {
+            None
+        };
+        let value = |xx: &dyn RealFn| pe.value(xx, c::QuadParams::default());
+        out = signal_at_t0(out, &mut text, &x, value, &pe.derivative(), bump, "h")?;
     }
     Ok(out.with_text(text))
 }

@@ -152,17 +152,8 @@ pub fn convolve(
             &["t", "z(t)", "± bound"],
             &[grid, &o.values, &o.error_estimates],
         ));
-        let mut output = Output::vector("convolve", &o.values)?
-            .numbers("grid", grid)?
-            .number("error_estimate", max_err)?
-            .field(
-                "error_estimates",
-                finite_array("error_estimates", &o.error_estimates)?,
-            )
-            .field("method", json!(method))
-            .field("evaluations", json!(o.evaluations))
-            .field("symbolic", json!(symbolic))
-            .with_text(text);
+        let mut output =
+            super::continuous::convolve_output(o, grid, method, &symbolic)?.with_text(text);
         if conv.regular_pair().is_none() || closed.is_some() {
             output = output.field(
                 "latex",
@@ -440,20 +431,7 @@ pub fn check(
     } else {
         "a delta sits between lattice points: the Kronecker delta on the cell holding p shifts by the cell's centre jΔ instead of p, an error |p − jΔ|·|x′| ≤ Δ/2·|x′| — first order, with a prefactor that oscillates as p/Δ moves within the cell (a point on a cell boundary is shared between two cells, which is second order)".to_string()
     };
-    let mut errors = serde_json::Map::new();
-    let mut orders = serde_json::Map::new();
-    let mut rounding = serde_json::Map::new();
-    for q in &report.quantities {
-        let name = q.quantity.name();
-        errors.insert(name.into(), finite_array(name, &q.errors)?);
-        orders.insert(
-            name.into(),
-            q.order
-                .filter(|p| p.is_finite())
-                .map_or(Value::Null, |p| json!(p)),
-        );
-        rounding.insert(name.into(), json!(q.rounding));
-    }
+    let [errors, orders, rounding] = super::check::quantity_fields(&report.quantities)?;
     let mut text = format!(
         "continuous vs discrete, h(t) = {}, x(t) = {}, y(t) = {}; h sampled as the Kronecker delta 1/Δ on the cell holding each point (centred differences of it for δ⁽ᵏ⁾), x and y by the {rule} rule\n\
          relative max errors (conv: Δ·(h_Δ*x_Δ) vs Σ w·x⁽ᵏ⁾(t − p); lsgrad: (1/Δ)∇J_Δ vs δJ/δx; derivative and hessian are distributions, with no values to compare)\n",
@@ -461,31 +439,13 @@ pub fn check(
         x.to_unicode(),
         y.as_ref().map_or("0".to_string(), Expr::to_unicode),
     );
-    text.push_str(&format!("{:>12}", "Δ"));
-    for q in &report.quantities {
-        text.push_str(&format!("{:>14}", q.quantity.name()));
-    }
-    text.push('\n');
-    for (i, d) in report.deltas.iter().enumerate() {
-        text.push_str(&format!("{d:>12.6}"));
-        for q in &report.quantities {
-            let e = q.errors.get(i).copied().unwrap_or(f64::NAN);
-            let mark = if e <= q.floor { "*" } else { " " };
-            text.push_str(&format!("{e:>13.3e}{mark}"));
-        }
-        text.push('\n');
-    }
-    text.push_str(&format!("{:>12}", "order"));
-    for q in &report.quantities {
-        let cell = match q.order {
-            Some(p) => format!("{p:.2}"),
-            None if q.rounding => "rounding".into(),
-            None => "—".into(),
-        };
-        text.push_str(&format!("{cell:>14}"));
-    }
+    text.push_str(&super::check::error_table(
+        &report.deltas,
+        &report.quantities,
+        true,
+    ));
     text.push_str(&format!(
-        "\n(* = at rounding level: no order is fitted to noise)\nwhy: {explanation}\n"
+        "(* = at rounding level: no order is fitted to noise)\nwhy: {explanation}\n"
     ));
     for w in &report.warnings {
         text.push_str(&format!("warning: {w}\n"));
@@ -936,29 +896,10 @@ pub fn functional(
     }
     if let Some((centre, half)) = a.bump {
         let phi = c::Bump::new(centre, half).context("--bump")?;
-        let (directional, inner, rel) = df.gateaux_check(&g, &phi, 0.02 * half)?;
-        text.push_str(&format!(
-            "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {rel:.1e})\n",
-            phi.expr().to_unicode(),
-            fmt_num(directional),
-            fmt_num(inner),
-        ));
-        out = out.field(
-            "gateaux",
-            json!({
-                "directional": directional,
-                "inner_product": inner,
-                "rel_discrepancy": rel,
-            }),
-        );
+        let check = df.gateaux_check(&g, &phi, 0.02 * half)?;
+        out = super::variational::gateaux_fields(out, &mut text, &phi, check);
     }
-    let headers: Vec<&str> = std::iter::once("s")
-        .chain(columns.iter().map(|c| c.0))
-        .collect();
-    let cols: Vec<&[f64]> = std::iter::once(s)
-        .chain(columns.iter().map(|c| c.1.as_slice()))
-        .collect();
-    text.push_str(&table(&headers, &cols));
+    text.push_str(&super::variational::grid_table(s, &columns));
     super::continuous::unmet_error(
         &format!(
             "the relative tolerance {:e} of the outer integral",

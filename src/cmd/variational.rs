@@ -260,29 +260,14 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         let r = j
             .gateaux_check(&x, &phi, 0.02 * half)
             .context("Gateaux check")?;
-        text.push_str(&format!(
-            "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {:.1e})\n",
-            phi.expr().to_unicode(),
-            fmt_num(r.directional),
-            fmt_num(r.inner_product),
-            r.rel_discrepancy
-        ));
-        out = out.field(
-            "gateaux",
-            json!({
-                "directional": r.directional,
-                "inner_product": r.inner_product,
-                "rel_discrepancy": r.rel_discrepancy,
-            }),
+        out = gateaux_fields(
+            out,
+            &mut text,
+            &phi,
+            (r.directional, r.inner_product, r.rel_discrepancy),
         );
     }
-    let headers: Vec<&str> = std::iter::once("s")
-        .chain(columns.iter().map(|c| c.0))
-        .collect();
-    let cols: Vec<&[f64]> = std::iter::once(s.as_slice())
-        .chain(columns.iter().map(|c| c.1.as_slice()))
-        .collect();
-    text.push_str(&table(&headers, &cols));
+    text.push_str(&grid_table(&s, &columns));
     super::continuous::unmet_error(
         &format!(
             "the relative tolerance {:e} of the outer integral",
@@ -293,6 +278,41 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         "the inner convolution's own error allows no better here",
         out.with_text(text),
     )
+}
+
+/// The Gateaux check of a functional along `phi` — `(directional, inner product, relative
+/// discrepancy)` — as a line of `text` and the `"gateaux"` field of `out`.
+pub(crate) fn gateaux_fields(
+    out: Output,
+    text: &mut String,
+    phi: &c::Bump,
+    (directional, inner, rel): (f64, f64, f64),
+) -> Output {
+    text.push_str(&format!(
+        "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {rel:.1e})\n",
+        phi.expr().to_unicode(),
+        fmt_num(directional),
+        fmt_num(inner),
+    ));
+    out.field(
+        "gateaux",
+        json!({
+            "directional": directional,
+            "inner_product": inner,
+            "rel_discrepancy": rel,
+        }),
+    )
+}
+
+/// A table of the grid `s` and the named columns beside it.
+pub(crate) fn grid_table(s: &[f64], columns: &[(&str, Vec<f64>)]) -> String {
+    let headers: Vec<&str> = std::iter::once("s")
+        .chain(columns.iter().map(|c| c.0))
+        .collect();
+    let cols: Vec<&[f64]> = std::iter::once(s)
+        .chain(columns.iter().map(|c| c.1.as_slice()))
+        .collect();
+    table(&headers, &cols)
 }
 
 /// Arguments of `hessian-kernel`.

@@ -192,11 +192,7 @@ fn product_integral(
         features: &features,
     };
     // Half the tolerance for the integral: the breakpoints' placement takes its share.
-    let inner = QuadParams {
-        rel_tol: 0.5 * params.rel_tol,
-        abs_tol: 0.5 * params.abs_tol,
-        ..params
-    };
+    let inner = params.half_tolerance();
     let placement = placement_error(a, b, c, sigma, &placed);
     let Some(iv) = a.support().intersect(&placed) else {
         // The supports do not overlap where they were computed; they may where they truly are.

@@ -128,11 +128,7 @@ fn periodic_at(
         features: &features,
     };
     // Half the tolerance for the integral: the breakpoints' placement takes its share.
-    let inner = QuadParams {
-        rel_tol: 0.5 * params.rel_tol,
-        abs_tol: 0.5 * params.abs_tol,
-        ..params
-    };
+    let inner = params.half_tolerance();
     let (value, info) = integrate_with(&ig, iv, inner)?;
     let mut placement = 0.0;
     for &b in &h_points {

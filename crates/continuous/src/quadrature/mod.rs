@@ -67,6 +67,18 @@ impl Default for QuadParams {
     }
 }
 
+impl QuadParams {
+    /// These settings with both tolerances halved: the share of the error budget left to an
+    /// integral when something else (the placement of its breakpoints) takes the other half.
+    pub(crate) fn half_tolerance(self) -> Self {
+        Self {
+            rel_tol: 0.5 * self.rel_tol,
+            abs_tol: 0.5 * self.abs_tol,
+            ..self
+        }
+    }
+}
+
 /// What an integration did.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct QuadInfo {

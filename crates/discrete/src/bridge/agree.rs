@@ -87,8 +87,58 @@ pub struct QuantityReport {
     /// the errors that are at least as large as every error at a finer spacing (all of them when
     /// they fall steadily; the upper corners when the prefactor oscillates, as for a jump between
     /// grid points), above the floor and, when three or more do, on the spacings that resolve
-    /// the kernel; `None` when fewer than two remain.
+    /// the kernel; `None` when fewer than two remain. On a period where the errors fall
+    /// geometrically no order is fitted ([`crate::check_periodic_agreement`]).
     pub order: Option<f64>,
+    /// $e_j / e_{j+1}$ for the consecutive errors above the floor: about $2^p$ for an order
+    /// $p$ at dyadic spacings, growing for geometric convergence.
+    pub ratios: Vec<f64>,
+    /// The largest spacing at which the error is at the rounding level, if one is.
+    pub delta_at_rounding: Option<f64>,
+}
+
+impl QuantityReport {
+    /// The report of `quantity` from its `errors` over the spacings `deltas` (largest first),
+    /// the rounding `floor` and the `order` fitted to them.
+    pub(crate) fn new(
+        quantity: Quantity,
+        errors: Vec<f64>,
+        floor: f64,
+        deltas: &[f64],
+        order: Option<f64>,
+    ) -> Self {
+        let ratios = errors
+            .windows(2)
+            .filter(|w| w[0] > floor && w[1] > floor)
+            .map(|w| w[0] / w[1])
+            .collect();
+        let delta_at_rounding = deltas
+            .iter()
+            .zip(&errors)
+            .find(|(_, e)| **e <= floor)
+            .map(|(d, _)| *d);
+        Self {
+            quantity,
+            rounding: delta_at_rounding.is_some(),
+            errors,
+            floor,
+            order,
+            ratios,
+            delta_at_rounding,
+        }
+    }
+}
+
+/// Errors at most this many ulps are rounding, whatever the reference's own bound.
+pub(crate) const ROUNDING_ULPS: f64 = 512.0 * f64::EPSILON;
+
+/// The rounding floor of relative errors against a reference: [`ROUNDING_ULPS`], or twice the
+/// reference's own relative bound (its largest error estimate over its largest value).
+pub(crate) fn rounding_floor(values: &[f64], error_estimates: &[f64]) -> f64 {
+    let scale = values.iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let e = error_estimates.iter().copied().fold(0.0, f64::max);
+    let rel = if scale > 0.0 { e / scale } else { 0.0 };
+    ROUNDING_ULPS.max(2.0 * rel)
 }
 
 /// The outcome of [`check_agreement`].
@@ -478,18 +528,11 @@ pub fn check_agreement(
         used.push(dt);
     }
 
-    // Rounding floors: the reference's own relative error estimate, or 512 ulps.
-    let est = |values: &[f64], errors: &[f64]| -> f64 {
-        let scale = values.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        let e = errors.iter().copied().fold(0.0, f64::max);
-        if scale > 0.0 { e / scale } else { 0.0 }
-    };
-    let ulps = 512.0 * f64::EPSILON;
     let floors = [
-        ulps.max(2.0 * est(&z_ref.values, &z_ref.error_estimates)),
-        ulps,
-        ulps.max(2.0 * est(&g_ref.values, &g_ref.error_estimates)),
-        ulps.max(2.0 * est(&a_ref.values, &a_ref.error_estimates)),
+        rounding_floor(&z_ref.values, &z_ref.error_estimates),
+        ROUNDING_ULPS,
+        rounding_floor(&g_ref.values, &g_ref.error_estimates),
+        rounding_floor(&a_ref.values, &a_ref.error_estimates),
     ];
     // Orders are fitted on the resolved spacings when at least three are, so a pre-asymptotic
     // coarse grid does not bend the slope.
@@ -548,13 +591,7 @@ pub(crate) fn quantity_report(
     // Errors that do not decrease leave too few envelope points: fit them all, which
     // reports the honest order ≈ 0 of a quantity that does not converge.
     let order = fit_order(&d, &e, floor).or_else(|| fit_order(used, &errors, floor));
-    QuantityReport {
-        quantity,
-        rounding: errors.iter().any(|&e| e <= floor),
-        order,
-        floor,
-        errors,
-    }
+    QuantityReport::new(quantity, errors, floor, used, order)
 }
 
 /// $\max_i |a_i - b_i| / \max_i |b_i|$ (absolute when every $b_i$ is zero).

@@ -16,7 +16,7 @@
 
 use super::agree::{
     AgreementReport, CheckParams, Quantity, comparison_points, effective_window, half_max_region,
-    lattice_range, quantity_report, rel_max_err, width,
+    lattice_range, quantity_report, rel_max_err, rounding_floor, width,
 };
 use super::sample::{Grid, sample};
 use crate::{DiscreteError, Method, Mode, convolve as dconvolve, correlate as dcorrelate};
@@ -241,19 +241,12 @@ pub fn check_dirac_agreement(
         }
         used.push(dt);
     }
-    let est = |values: &[f64], errors: &[f64]| -> f64 {
-        let scale = values.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        let e = errors.iter().copied().fold(0.0, f64::max);
-        if scale > 0.0 { e / scale } else { 0.0 }
-    };
-    // The rounding floor: 512 ulps, or twice the reference's own relative bound.
-    let ulps = 512.0 * f64::EPSILON;
     let fit_mask = vec![true; used.len()];
     let [conv_errs, grad_errs] = errs;
     let mut quantities = vec![quantity_report(
         Quantity::Conv,
         conv_errs,
-        ulps.max(2.0 * est(&z_ref.values, &z_ref.error_estimates)),
+        rounding_floor(&z_ref.values, &z_ref.error_estimates),
         &used,
         &fit_mask,
     )];
@@ -261,7 +254,7 @@ pub fn check_dirac_agreement(
         Some(g) => quantities.push(quantity_report(
             Quantity::Lsgrad,
             grad_errs,
-            ulps.max(2.0 * est(&g.values, &g.error_estimates)),
+            rounding_floor(&g.values, &g.error_estimates),
             &used,
             &fit_mask,
         )),

@@ -11,7 +11,5 @@ pub use agree::{
     AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
 };
 pub use dirac::{check_dirac_agreement, dirac_samples};
-pub use periodic::{
-    PeriodicAgreementReport, PeriodicConvergence, PeriodicQuantityReport, check_periodic_agreement,
-};
+pub use periodic::{PeriodicAgreementReport, PeriodicConvergence, check_periodic_agreement};
 pub use sample::{Grid, Rule, sample};

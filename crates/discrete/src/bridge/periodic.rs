@@ -2,7 +2,9 @@
 //! convolution, and the convergence it shows — geometric for kernels smooth on the circle
 //! (the periodic trapezoidal rule), algebraic where a jump or a kink remains.
 
-use super::agree::{fit_order, rel_max_err};
+use super::agree::{
+    Quantity, QuantityReport, ROUNDING_ULPS, fit_order, rel_max_err, rounding_floor,
+};
 use crate::{DiscreteError, circular_convolve};
 use flipshift_continuous::{
     ContinuousError, PeriodicPointEval, QuadParams, RealFn, SharedFn, check_period,
@@ -23,27 +25,6 @@ pub enum PeriodicConvergence {
     },
 }
 
-/// The errors of one quantity on the period and what they show.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeriodicQuantityReport {
-    /// `"conv"`, `"derivative"` or `"hessian"`.
-    pub name: &'static str,
-    /// Relative max errors, aligned with the report's spacings.
-    pub errors: Vec<f64>,
-    /// The rounding level of these errors.
-    pub floor: f64,
-    /// Whether an error reached the rounding level.
-    pub rounding: bool,
-    /// $e_j / e_{j+1}$ for the consecutive errors above the floor: constant ($2^p$) for an
-    /// algebraic order $p$, growing for geometric convergence.
-    pub ratios: Vec<f64>,
-    /// The largest spacing at which the error is at the rounding level, if one is.
-    pub delta_at_rounding: Option<f64>,
-    /// The algebraic order fitted to the errors above the floor — only for
-    /// [`PeriodicConvergence::Algebraic`] (no order is fitted to geometric convergence).
-    pub order: Option<f64>,
-}
-
 /// The outcome of [`check_periodic_agreement`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodicAgreementReport {
@@ -52,7 +33,7 @@ pub struct PeriodicAgreementReport {
     /// The spacings $P/N$, largest first.
     pub deltas: Vec<f64>,
     /// `conv`, `derivative` and `hessian`, in that order.
-    pub quantities: Vec<PeriodicQuantityReport>,
+    pub quantities: Vec<QuantityReport>,
     /// The time $t_0$ whose row of the circulant $H$ is compared with $h_P(t_0 - \tau)$.
     pub t0: f64,
     /// Which case was detected, from the kernel's and the signal's breakpoints and their
@@ -192,16 +173,10 @@ pub fn check_periodic_agreement(
         });
         errs[2].push(rel_max_err(ac, &a_ref.values));
     }
-    let est = |values: &[f64], errors: &[f64]| -> f64 {
-        let scale = values.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        let e = errors.iter().copied().fold(0.0, f64::max);
-        if scale > 0.0 { e / scale } else { 0.0 }
-    };
-    let ulps = 512.0 * f64::EPSILON;
     let floors = [
-        ulps.max(2.0 * est(&z_ref.values, &z_ref.error_estimates)),
-        ulps,
-        ulps.max(2.0 * est(&a_ref.values, &a_ref.error_estimates)),
+        rounding_floor(&z_ref.values, &z_ref.error_estimates),
+        ROUNDING_ULPS,
+        rounding_floor(&a_ref.values, &a_ref.error_estimates),
     ];
     let mut rough: Vec<f64> = rough_points(&*h, p);
     rough.extend(rough_points(&*x, p));
@@ -212,43 +187,16 @@ pub fn check_periodic_agreement(
     } else {
         PeriodicConvergence::Algebraic { points: rough }
     };
-    let quantities = ["conv", "derivative", "hessian"]
+    let quantities = [Quantity::Conv, Quantity::Derivative, Quantity::Hessian]
         .into_iter()
         .zip(errs)
         .zip(floors)
-        .map(|((name, errors), floor)| {
-            let above: Vec<(f64, f64)> = deltas
-                .iter()
-                .zip(&errors)
-                .filter(|(_, e)| **e > floor)
-                .map(|(d, e)| (*d, *e))
-                .collect();
-            let ratios = errors
-                .windows(2)
-                .filter(|w| w[0] > floor && w[1] > floor)
-                .map(|w| w[0] / w[1])
-                .collect();
-            let delta_at_rounding = deltas
-                .iter()
-                .zip(&errors)
-                .find(|(_, e)| **e <= floor)
-                .map(|(d, _)| *d);
+        .map(|((quantity, errors), floor)| {
             let order = match convergence {
-                PeriodicConvergence::Algebraic { .. } => {
-                    let (d, e): (Vec<f64>, Vec<f64>) = above.into_iter().unzip();
-                    fit_order(&d, &e, floor)
-                }
+                PeriodicConvergence::Algebraic { .. } => fit_order(&deltas, &errors, floor),
                 PeriodicConvergence::Geometric => None,
             };
-            PeriodicQuantityReport {
-                name,
-                rounding: delta_at_rounding.is_some(),
-                errors,
-                floor,
-                ratios,
-                delta_at_rounding,
-                order,
-            }
+            QuantityReport::new(quantity, errors, floor, &deltas, order)
         })
         .collect();
     let mut warnings = Vec::new();
