@@ -490,3 +490,221 @@ fn check_converges_to_the_sifted_answer_at_the_explained_order() {
         "separately",
     );
 }
+
+/// ∫ f over [a, b] by composite Simpson on n (even) panels: the independent reference for J.
+fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
+    let h = (b - a) / n as f64;
+    let mut sum = f(a) + f(b);
+    for i in 1..n {
+        let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+        sum += w * f(a + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+fn gauss(t: f64) -> f64 {
+    (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+#[test]
+fn functional_with_a_shift_kernel_sifts_value_and_gradient() {
+    // h = δ(t − 0.5): h*x = x(t − 0.5) exactly, r = h*x − y, δJ/δx(s) = r(s + 0.5).
+    let y = |t: f64| t.sin() * gauss(t);
+    let r = |t: f64| (-(t - 0.5) * (t - 0.5)).exp() - y(t);
+    let s = [-1.0, 0.0, 0.3, 1.0];
+    let v = json_ok(&[
+        "functional",
+        "--h",
+        "dirac(t-0.5)",
+        "--x",
+        "exp(-t^2)",
+        "--y",
+        "sin(t)*gauss(t)",
+        "--s",
+        "-1,0,0.3,1",
+        "--gateaux",
+    ]);
+    let want: Vec<f64> = s.iter().map(|&si| r(si + 0.5)).collect();
+    within_bounds(&v, &want, 1e-14);
+    let j = v["J"].as_f64().unwrap();
+    let j_ref = 0.5 * simpson(|t| r(t) * r(t), -12.0, 12.0, 20_000);
+    assert!((j - j_ref).abs() < 1e-12 * j_ref, "{j} vs {j_ref}");
+    assert!(
+        v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-9,
+        "{v}"
+    );
+    assert_eq!(v["method"], "closed-form");
+}
+
+#[test]
+fn functional_with_a_delta_derivative_kernel_flips_the_derivative() {
+    // h = δ′: h*x = x′ = −2t·e^{−t²}, r = x′ − gauss, and δJ/δx(s) = −r′(s) — the adjoint of
+    // d/dt is −d/dt: −r′(s) = 2e^{−s²} − 4s²e^{−s²} − s·gauss(s).
+    let want = |s: f64| 2.0 * (-s * s).exp() - 4.0 * s * s * (-s * s).exp() - s * gauss(s);
+    let v = json_ok(&[
+        "functional",
+        "--h",
+        "dirac(t,1)",
+        "--x",
+        "exp(-t^2)",
+        "--y",
+        "gauss(t)",
+        "--s",
+        "0,0.5,1",
+        "--gateaux",
+    ]);
+    within_bounds(&v, &[want(0.0), want(0.5), want(1.0)], 1e-14);
+    let r = |t: f64| -2.0 * t * (-t * t).exp() - gauss(t);
+    let j_ref = 0.5 * simpson(|t| r(t) * r(t), -12.0, 12.0, 20_000);
+    let j = v["J"].as_f64().unwrap();
+    assert!((j - j_ref).abs() < 1e-12 * j_ref, "{j} vs {j_ref}");
+    assert!(
+        v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-9,
+        "{v}"
+    );
+    // A non-quadratic loss: only the Gateaux difference of J can vouch for the gradient.
+    let v = json_ok(&[
+        "functional",
+        "--h",
+        "gauss(t) - dirac(t+0.25,1)",
+        "--x",
+        "exp(-t^2)",
+        "--loss",
+        "log-cosh",
+        "--y",
+        "gauss(t-1)",
+        "--reg",
+        "smoothness",
+        "--s",
+        "0",
+        "--gateaux",
+    ]);
+    assert!(
+        v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-9,
+        "{v}"
+    );
+}
+
+/// h = gauss + 2δ(t − 0.5), x = e^{−t²}: gauss * e^{−t²} = e^{−t²/3}/√3, so
+/// h*x = e^{−t²/3}/√3 + 2e^{−(t−0.5)²}, and with y = 0 the gradient ∫h(t − s)·(h*x)(t) dt is
+/// e^{−s²/5}/√5 + (2/√3)(e^{−(s−0.5)²/3} + e^{−(s+0.5)²/3}) + 4e^{−s²}.
+fn split_kernel_reference(s: f64) -> f64 {
+    let r3 = 3f64.sqrt();
+    (-s * s / 5.0).exp() / 5f64.sqrt()
+        + 2.0 / r3 * ((-(s - 0.5) * (s - 0.5) / 3.0).exp() + (-(s + 0.5) * (s + 0.5) / 3.0).exp())
+        + 4.0 * (-s * s).exp()
+}
+
+#[test]
+fn a_kernel_that_is_a_function_plus_deltas_splits_in_functional_and_lsgrad() {
+    let z = |t: f64| (-t * t / 3.0).exp() / 3f64.sqrt() + 2.0 * (-(t - 0.5) * (t - 0.5)).exp();
+    let j_ref = 0.5 * simpson(|t| z(t) * z(t), -15.0, 15.0, 30_000);
+    let want: Vec<f64> = [-0.5, 0.0, 1.0]
+        .iter()
+        .map(|&s| split_kernel_reference(s))
+        .collect();
+    for cmd in ["functional", "lsgrad"] {
+        let mut args = vec![
+            cmd,
+            "--h",
+            "gauss(t) + 2*dirac(t-0.5)",
+            "--x",
+            "exp(-t^2)",
+            "--y",
+            "0",
+            "--s",
+            "-0.5,0,1",
+        ];
+        if cmd == "functional" {
+            args.push("--gateaux");
+        }
+        let v = json_ok(&args);
+        within_bounds(&v, &want, 1e-13);
+        let j = v["J"].as_f64().unwrap();
+        assert!((j - j_ref).abs() < 1e-11 * j_ref, "{cmd}: {j} vs {j_ref}");
+        if cmd == "functional" {
+            assert!(
+                v["gateaux"]["rel_discrepancy"].as_f64().unwrap() < 1e-9,
+                "{v}"
+            );
+        }
+    }
+    // The delta in the signal instead: h*x = e^{−t²/3}/√3 + gauss(t − 0.5), and the gradient
+    // ∫gauss(t − s)·(h*x)(t) dt = e^{−s²/5}/√5 + e^{−(s−0.5)²/4}/√(4π).
+    let v = json_ok(&[
+        "lsgrad",
+        "--h",
+        "gauss(t)",
+        "--x",
+        "exp(-t^2) + dirac(t-0.5)",
+        "--y",
+        "0",
+        "--s",
+        "0,1",
+    ]);
+    let want = |s: f64| {
+        (-s * s / 5.0).exp() / 5f64.sqrt()
+            + (-(s - 0.5) * (s - 0.5) / 4.0).exp() / (4.0 * std::f64::consts::PI).sqrt()
+    };
+    within_bounds(&v, &[want(0.0), want(1.0)], 1e-13);
+}
+
+#[test]
+fn functional_refuses_what_a_delta_kernel_leaves_undefined() {
+    // δ′ differentiates the residual, which jumps with y = rect.
+    assert_bad_input(
+        &[
+            "functional",
+            "--h",
+            "dirac(t,1)",
+            "--x",
+            "gauss(t)",
+            "--y",
+            "rect(t)",
+            "--s",
+            "0",
+        ],
+        "breakpoint",
+    );
+    // A delta in h and in x: h*x holds a delta.
+    assert_bad_input(
+        &[
+            "functional",
+            "--h",
+            "dirac(t)",
+            "--x",
+            "dirac(t-1)",
+            "--s",
+            "0",
+        ],
+        "holds a delta",
+    );
+    for (opt, val) in [("--domain", "-1,1"), ("--v", "gauss(t)")] {
+        assert_bad_input(
+            &[
+                "functional",
+                "--h",
+                "dirac(t-0.5)",
+                "--x",
+                "gauss(t)",
+                "--s",
+                "0",
+                opt,
+                val,
+            ],
+            opt,
+        );
+    }
+    assert_bad_input(
+        &[
+            "functional",
+            "--reg",
+            "energy",
+            "--x",
+            "dirac(t)",
+            "--s",
+            "0",
+        ],
+        "distribution",
+    );
+}

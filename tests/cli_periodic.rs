@@ -281,3 +281,73 @@ fn a_delta_with_a_period_is_refused_by_every_command() {
         assert_bad_input(&all, "--period");
     }
 }
+
+#[test]
+fn functional_period_is_periodic_least_squares_in_closed_form() {
+    // h = cos(2πt), x = sin(2πt) on P = 1: h ⊛ x = ½·sin(2πt) (by hand), J = ½∫₀¹ ¼sin² = 1/16,
+    // δJ/δx(s) = ∫₀¹ cos(2π(t − s))·½·sin(2πt) dt = ¼·sin(2πs).
+    let v = json_ok(&[
+        "functional",
+        "--h",
+        "cos(2*pi*t)",
+        "--x",
+        "sin(2*pi*t)",
+        "--period",
+        "1",
+        "--s",
+        "0.1,0.25,0.7",
+    ]);
+    assert_eq!(v["command"], "functional");
+    assert_eq!(v["period"], 1.0);
+    assert!((v["J"].as_f64().unwrap() - 1.0 / 16.0).abs() < 1e-15, "{v}");
+    for (g, s) in nums(&v["values"]).iter().zip([0.1, 0.25, 0.7]) {
+        assert!((g - 0.25 * (2.0 * PI * s).sin()).abs() < 1e-14, "{v}");
+    }
+    for extra in [
+        ["--reg", "smoothness"],
+        ["--loss", "log-cosh"],
+        ["--v", "cos(2*pi*t)"],
+    ] {
+        let mut args = vec![
+            "functional",
+            "--h",
+            "cos(2*pi*t)",
+            "--x",
+            "sin(2*pi*t)",
+            "--period",
+            "1",
+            "--s",
+            "0",
+        ];
+        args.extend(extra);
+        assert_bad_input(&args, extra[0]);
+    }
+    assert_bad_input(
+        &[
+            "functional",
+            "--h",
+            "rect(t)",
+            "--x",
+            "sin(2*pi*t)",
+            "--period",
+            "1",
+            "--s",
+            "0",
+        ],
+        "trigonometric polynomial",
+    );
+    assert_bad_input(
+        &[
+            "functional",
+            "--h",
+            "cos(2*pi*t)",
+            "--x",
+            "sin(2*pi*t)",
+            "--period",
+            "0",
+            "--s",
+            "0",
+        ],
+        "--period",
+    );
+}

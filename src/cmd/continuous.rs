@@ -746,7 +746,8 @@ pub fn derivative(a: &DerivativeArgs) -> Result<Output, CliError> {
 }
 
 /// `flipshift lsgrad --period P`.
-fn lsgrad_periodic(
+pub(crate) fn lsgrad_periodic(
+    command: &str,
     h: &Expr,
     x: &Expr,
     y: &Expr,
@@ -785,7 +786,7 @@ fn lsgrad_periodic(
             &[s, &g.values, &g.error_estimates]
         )
     );
-    let output = Output::vector("lsgrad", &g.values)?
+    let output = Output::vector(command, &g.values)?
         .numbers("grid", s)?
         .number("J", ls.j)?
         .number("error_estimate", max_err)?
@@ -824,7 +825,7 @@ pub fn lsgrad(a: &LsgradArgs) -> Result<Output, CliError> {
     let y = parse_expr("--y", &a.y, &params)?;
     let s = parse_grid("--s", &a.s)?;
     if let Some(p) = &a.period {
-        return lsgrad_periodic(&h, &x, &y, &s, p);
+        return lsgrad_periodic("lsgrad", &h, &x, &y, &s, p);
     }
     let ls = c::Functional::new()
         .with_data_term(h.clone(), c::losses::least_squares(&y).context("--y")?)

@@ -305,12 +305,6 @@ pub fn lsgrad(
     let h = parse("--h", h_src, params)?;
     let x = parse("--x", x_src, params)?;
     let z = c::DistributionConvolution::new(&h, &x)?;
-    if z.regular_pair().is_some() {
-        return Err(CliError::arg(
-            "--h",
-            "lsgrad with a delta takes a kernel or signal that is deltas alone (then h*x is exact by sifting); here both h and x have a function part besides the deltas",
-        ));
-    }
     if !z.exact().is_regular() {
         return Err(CliError::arg(
             "--h",
@@ -319,6 +313,9 @@ pub fn lsgrad(
                 z.exact().to_unicode()
             ),
         ));
+    }
+    if z.regular_pair().is_some() {
+        return lsgrad_split(&h, &x, y, s);
     }
     let r = (z.exact().regular().clone() - y.clone()).simplify();
     let half_r2 = (Expr::num(0.5) * r.clone().pow(Expr::num(2.0)))
@@ -508,4 +505,528 @@ pub fn check(
         .number("t0", report.t0)?
         .field("warnings", json!(report.warnings))
         .with_text(text))
+}
+
+/// The name of the `i`-th derivative of the inner convolution in [`DeltaFunctional`]'s total
+/// derivatives: `u`, `u1`, `u2`, ...
+fn u_name(i: usize) -> String {
+    if i == 0 {
+        c::losses::U.to_string()
+    } else {
+        format!("u{i}")
+    }
+}
+
+/// A functional whose kernel or signal holds deltas, reduced to one the nested quadrature
+/// computes. With $h = f + \sum_i w_i\\,\delta^{(k_i)}_{p_i}$ and $x = g + D_x$,
+/// $h * x = f * g + s$ where sifting gives $s(t)$ exactly (with no delta, or $G$ of it is not
+/// defined), so $J\[x\] = \int G(t, (f*g)(t) + s(t))\\,dt + \dots$ is the functional of kernel $f$ and
+/// loss $\tilde G(t, u) = G(t, u + s(t))$, and its gradient is that functional's plus the deltas'
+/// part $\sum_i w_i (-1)^{k_i} W^{(k_i)}(\sigma + p_i)$, $W(t) = G_u(t, (h*x)(t))$: the flip turns
+/// each $d/dt$ into $-d/dt$. $W^{(k)}$ is the total derivative in $t$ with
+/// $u_j = (f * g^{(j)})(t)$ standing for the $j$-th derivative of $f * g$.
+pub struct DeltaFunctional {
+    /// The functional without its data term (regulariser, domain).
+    base: c::Functional,
+    h: Distribution,
+    x_deltas: Vec<DiracTerm>,
+    /// The loss $G(t, u)$ as given (the data substituted).
+    loss: Expr,
+    /// The reduced functional at the signal it was built for.
+    pub reduced: c::Functional,
+    /// $s(t)$, the sifted part of $h * x$.
+    pub sifted: Expr,
+    /// $W^{(j)}$ for $j \le K + 1$, in `t`, `u`, `u1`, ...
+    w: Vec<Expr>,
+    /// $\partial W^{(j)}/\partial u_i$.
+    w_u: Vec<Vec<Expr>>,
+}
+
+impl DeltaFunctional {
+    /// Reduce: `base` holds the regulariser and domain, `loss` is $G(t, u)$.
+    pub fn new(
+        base: &c::Functional,
+        h: &Distribution,
+        x: &Distribution,
+        loss: &Expr,
+    ) -> Result<Self, CliError> {
+        let (reduced, sifted) = Self::reduce(base, h, x, loss)?;
+        let max_order = h.deltas().iter().map(|d| d.order).max().unwrap_or(0) as usize;
+        let g_u = c::Expr::diff(&reduced_loss(loss, &Expr::num(0.0)), c::losses::U).simplify();
+        // W = G_u(t, u + s(t)): the reduced loss's u-derivative.
+        let w0 = g_u
+            .substitute(
+                c::losses::U,
+                &(Expr::var(c::losses::U) + sifted.clone()).simplify(),
+            )
+            .simplify();
+        if max_order >= 1 && !h.deltas().is_empty() {
+            let mut bps = w0.breakpoints();
+            if h.has_regular_part() {
+                bps.extend(x.regular().breakpoints());
+            }
+            if let Some(b) = bps.first() {
+                return Err(CliError::arg(
+                    "--h",
+                    format!(
+                        "h holds δ⁽ᵏ⁾ with k ≥ 1, whose part of the gradient is (−1)ᵏ·W⁽ᵏ⁾ with W(t) = G_u(t, (h*x)(t)) = {}, and W or x has a breakpoint at t = {}: there the gradient holds a delta or is not defined; use smooth data and signal, or a kernel of plain deltas δ(t − p)",
+                        w0.to_unicode(),
+                        fmt_num(*b)
+                    ),
+                ));
+            }
+        }
+        let mut w = vec![w0];
+        for j in 0..=max_order {
+            let e = &w[j];
+            let mut next = e.diff("t");
+            for i in 0..=j {
+                next = next + e.diff(&u_name(i)) * Expr::var(&u_name(i + 1));
+            }
+            w.push(next.simplify());
+        }
+        let w_u = w
+            .iter()
+            .enumerate()
+            .map(|(j, e)| (0..=j).map(|i| e.diff(&u_name(i)).simplify()).collect())
+            .collect();
+        Ok(Self {
+            base: base.clone(),
+            h: h.clone(),
+            x_deltas: x.deltas().to_vec(),
+            loss: loss.clone(),
+            reduced,
+            sifted,
+            w,
+            w_u,
+        })
+    }
+
+    /// The reduced functional and $s(t)$ for the signal $x$.
+    fn reduce(
+        base: &c::Functional,
+        h: &Distribution,
+        x: &Distribution,
+        loss: &Expr,
+    ) -> Result<(c::Functional, Expr), CliError> {
+        let conv = c::DistributionConvolution::new(h, x)?;
+        if !conv.exact().is_regular() {
+            return Err(CliError::arg(
+                "--h",
+                format!(
+                    "h*x = {} holds a delta, so G(t, (h*x)(t)) is not defined (for least squares J = ½∫(h*x − y)² dt is infinite)",
+                    conv.exact().to_unicode()
+                ),
+            ));
+        }
+        let sifted = conv.exact().regular().clone();
+        let reduced = base
+            .clone()
+            .with_data_term(h.regular().clone(), reduced_loss(loss, &sifted))
+            .context("--loss")?;
+        Ok((reduced, sifted))
+    }
+
+    /// $J$ and its error estimate at $x = g + D_x$, `g` the regular part.
+    pub fn value(&self, g: &Expr) -> Result<(f64, f64), CliError> {
+        let x = Distribution::new(g.clone(), self.x_deltas.clone());
+        let (j, _) = Self::reduce(&self.base, &self.h, &x, &self.loss)?;
+        Ok(j.value(g)?)
+    }
+
+    /// The deltas' part of the gradient at each point of `s`, with bounds: $u_j$ carry the
+    /// bounds of their convolutions, through $|\partial W^{(k)}/\partial u_j|$.
+    pub fn delta_part(&self, g: &Expr, s: &[f64]) -> Result<c::ConvOutput, CliError> {
+        let mut out = c::ConvOutput {
+            values: vec![0.0; s.len()],
+            error_estimates: vec![0.0; s.len()],
+            evaluations: 0,
+            unmet: Vec::new(),
+        };
+        let f = self.h.regular();
+        let qp = c::QuadParams::default();
+        for d in self.h.deltas() {
+            let k = d.order as usize;
+            let t: Vec<f64> = s.iter().map(|si| si + d.point).collect();
+            // u_j = (f * g⁽ʲ⁾)(t) for j ≤ k + 1.
+            let mut u: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+            let mut gj = g.clone();
+            for _ in 0..=k + 1 {
+                if self.h.has_regular_part() {
+                    let (o, _) = c::convolve_auto_lenient(f, &gj, &t, qp)?;
+                    out.evaluations += o.evaluations;
+                    out.unmet.extend(o.unmet.iter().copied());
+                    u.push((o.values, o.error_estimates));
+                } else {
+                    u.push((vec![0.0; t.len()], vec![0.0; t.len()]));
+                }
+                gj = gj.diff("t").simplify();
+            }
+            let sign = if d.order % 2 == 0 { 1.0 } else { -1.0 };
+            for (n, &tn) in t.iter().enumerate() {
+                let names: Vec<String> = (0..=k + 1).map(u_name).collect();
+                let mut vars: Vec<(&str, f64)> = vec![("t", tn)];
+                for (i, name) in names.iter().enumerate() {
+                    vars.push((name, u[i].0[n]));
+                }
+                let eval = |e: &Expr| e.eval_vars(&vars).unwrap_or(f64::NAN);
+                let wk = eval(&self.w[k]);
+                let wk1 = eval(&self.w[k + 1]);
+                if !wk.is_finite() {
+                    return Err(CliError::arg(
+                        "--h",
+                        format!(
+                            "the delta at {} meets W⁽{k}⁾ = {} at t = {}, where it is not defined",
+                            fmt_num(d.point),
+                            self.w[k].to_unicode(),
+                            fmt_num(tn)
+                        ),
+                    ));
+                }
+                let mut err = 8.0 * f64::EPSILON * wk.abs();
+                for (i, wu) in self.w_u[k].iter().enumerate() {
+                    err += eval(wu).abs() * u[i].1[n];
+                }
+                if wk1.is_finite() {
+                    err += wk1.abs() * (d.point_error + f64::EPSILON * tn.abs());
+                }
+                let term = sign * d.weight * wk;
+                out.values[n] += term;
+                out.error_estimates[n] += d.weight.abs() * err
+                    + d.weight_error * wk.abs()
+                    + 4.0 * f64::EPSILON * term.abs();
+            }
+        }
+        out.unmet.sort_unstable();
+        out.unmet.dedup();
+        Ok(out)
+    }
+
+    /// The whole gradient: the reduced functional's (the function part of h, the regulariser)
+    /// plus the deltas' part.
+    pub fn gradient(&self, g: &Expr, s: &[f64]) -> Result<c::ConvOutput, CliError> {
+        let mut out = self.reduced.gradient_lenient(g, s)?;
+        let part = self.delta_part(g, s)?;
+        for (k, (v, e)) in part.values.iter().zip(&part.error_estimates).enumerate() {
+            out.values[k] += v;
+            out.error_estimates[k] += e;
+        }
+        out.evaluations += part.evaluations;
+        out.unmet.extend(part.unmet);
+        out.unmet.sort_unstable();
+        out.unmet.dedup();
+        Ok(out)
+    }
+
+    /// A Gateaux check along `phi`: the Richardson difference of $J\[x + \varepsilon\varphi\]$
+    /// (each $J$ rebuilt, $s(t)$ moving with $x$) against $\langle \delta J/\delta x, \varphi\rangle$,
+    /// the function part's by the reduced functional and the deltas' by quadrature over the bump.
+    pub fn gateaux_check(
+        &self,
+        g: &Expr,
+        phi: &c::Bump,
+        eps0: f64,
+    ) -> Result<(f64, f64, f64), CliError> {
+        let pe = phi.expr().clone();
+        let directional = c::richardson_directional(
+            &|eps| {
+                self.value(&(g.clone() + Expr::num(eps) * pe.clone()).simplify())
+                    .map(|v| v.0)
+                    .map_err(|e| c::ContinuousError::InvalidParameter {
+                        what: "J[x + εφ]".into(),
+                        reason: e.to_string(),
+                    })
+            },
+            eps0,
+        )?;
+        let regular = self.reduced.gateaux_check(g, phi, eps0)?.inner_product;
+        let support = c::RealFn::support(phi);
+        let failed = std::cell::Cell::new(false);
+        let (deltas, _) = c::integrate(
+            &|si| {
+                let p = c::RealFn::eval(phi, si);
+                if p == 0.0 {
+                    return 0.0;
+                }
+                match self.delta_part(g, &[si]) {
+                    Ok(o) => p * o.values[0],
+                    Err(_) => {
+                        failed.set(true);
+                        f64::NAN
+                    }
+                }
+            },
+            support,
+            &[],
+            c::QuadParams {
+                rel_tol: 1e-10,
+                ..c::QuadParams::default()
+            },
+        )?;
+        if failed.get() {
+            return Err(CliError::arg(
+                "--gateaux",
+                "the deltas' part of the gradient could not be evaluated across the bump",
+            ));
+        }
+        let inner = regular + deltas;
+        let scale = directional.abs().max(inner.abs());
+        let rel = if scale > 0.0 {
+            (directional - inner).abs() / scale
+        } else {
+            0.0
+        };
+        Ok((directional, inner, rel))
+    }
+}
+
+/// $\tilde G(t, u) = G(t, u + s(t))$.
+fn reduced_loss(loss: &Expr, sifted: &Expr) -> Expr {
+    loss.substitute(
+        c::losses::U,
+        &(Expr::var(c::losses::U) + sifted.clone()).simplify(),
+    )
+    .simplify()
+}
+
+/// What `functional` passes on when its kernel or signal holds deltas.
+pub struct FunctionalInput<'a> {
+    /// `--h`.
+    pub h: Option<&'a str>,
+    /// `--x`.
+    pub x: &'a str,
+    /// The loss $G(t, u)$ (the data substituted), when there is a data term.
+    pub loss: Option<Expr>,
+    /// Whether `--domain` was given.
+    pub domain: bool,
+    /// `--v`.
+    pub v: Option<&'a str>,
+    /// The `--gateaux` bump (centre, half-width).
+    pub bump: Option<(f64, f64)>,
+}
+
+/// `flipshift functional` when h or x holds deltas: the data term reduced by sifting
+/// ([`DeltaFunctional`]), the gradient's delta part by the flipped deltas.
+pub fn functional(
+    a: &FunctionalInput<'_>,
+    base: &c::Functional,
+    s: &[f64],
+    params: &[(String, f64)],
+) -> Result<Output, CliError> {
+    let (Some(h_src), Some(loss)) = (a.h, a.loss.as_ref()) else {
+        return Err(CliError::arg(
+            "--x",
+            "x holds a delta and there is no data term: the regulariser L(t, x, x′) of a distribution is not defined; give a kernel (--h) or a function for x",
+        ));
+    };
+    let h = parse("--h", h_src, params)?;
+    let x = parse("--x", a.x, params)?;
+    if base.regulariser().is_some() && !x.is_regular() {
+        return Err(CliError::arg(
+            "--x",
+            "x holds a delta: the regulariser L(t, x, x′) of a distribution is not defined; drop --reg or give a function for x",
+        ));
+    }
+    if a.domain && !h.is_regular() {
+        return Err(CliError::arg(
+            "--domain",
+            "a delta kernel with a restricted domain: a delta at the domain's edge would be cut in half, and δ′ there gives a delta in the gradient; use the whole line",
+        ));
+    }
+    if a.v.is_some() && !h.is_regular() {
+        return Err(CliError::arg(
+            "--v",
+            "the Hessian-vector product with a delta kernel is not computed; use lsgrad's gradient or a Gateaux check instead",
+        ));
+    }
+    let df = DeltaFunctional::new(base, &h, &x, loss)?;
+    let g = x.regular().clone();
+    let (value, value_err) = df.reduced.value(&g).context("J")?;
+    let grad = df.gradient(&g, s)?;
+    let max_err = grad
+        .error_estimates
+        .iter()
+        .copied()
+        .fold(value_err, f64::max);
+    let form = df.reduced.gradient_form();
+    let mut text = format!(
+        "J[x] = {} ± {}\nh(t) = {}, x(t) = {}\n\
+         a delta sifts: h*x = f*x_reg + s(t) with f = {} the function part of h and s(t) = {} exact, so G(t, h*x) = G̃(t, f*x_reg) with G̃(t, u) = G(t, u + s(t))\n",
+        fmt_num(value),
+        fmt_num(value_err),
+        h.to_unicode(),
+        x.to_unicode(),
+        h.regular().to_unicode(),
+        df.sifted.to_unicode()
+    );
+    text.push_str(&format!(
+        "{} (the function part of h, with G̃)\n",
+        form.to_unicode()
+    ));
+    if let Some(el) = &form.euler_lagrange {
+        text.push_str(&format!("  ∂L/∂x − d/dt ∂L/∂x′ = {}\n", el.to_unicode()));
+    }
+    let mut terms = Vec::new();
+    for d in h.deltas() {
+        let sign = if d.order % 2 == 0 { 1.0 } else { -1.0 };
+        let w = sign * d.weight;
+        let at = if d.point == 0.0 {
+            "s".to_string()
+        } else if d.point > 0.0 {
+            format!("s + {}", fmt_num(d.point))
+        } else {
+            format!("s − {}", fmt_num(-d.point))
+        };
+        let deriv = match d.order {
+            0 => "W".to_string(),
+            1 => "W′".to_string(),
+            2 => "W″".to_string(),
+            k => format!("W⁽{k}⁾"),
+        };
+        let coefficient = match w {
+            1.0 => String::new(),
+            -1.0 => "−".to_string(),
+            _ => format!("{}·", fmt_num(w)),
+        };
+        terms.push(format!("{coefficient}{deriv}({at})"));
+    }
+    if !terms.is_empty() {
+        text.push_str(&format!(
+            "  + the deltas, ∫ w·δ⁽ᵏ⁾(t − s − p)·W(t) dt = (−1)ᵏ·w·W⁽ᵏ⁾(s + p) (the flip turns d/dt into −d/dt): {}, W(t) = G_u(t, (h*x)(t))\n",
+            terms.join(" + ")
+        ));
+    }
+    let symbolic = format!(
+        "{}; h*x = f*x_reg + {}{}",
+        form.to_unicode(),
+        df.sifted.to_unicode(),
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!("; + {}", terms.join(" + "))
+        }
+    );
+    let closed = !h.has_regular_part()
+        || (df.reduced.data_gradient_closed_form(&g).is_some()
+            && (h.is_regular() || c::convolve_symbolic(h.regular(), &g).is_ok()));
+    let mut out = Output::vector("functional", &grad.values)?
+        .numbers("grid", s)?
+        .number("J", value)?
+        .number("error_estimate", max_err)?
+        .numbers("error_estimates", &grad.error_estimates)?
+        .field(
+            "method",
+            json!(if closed { "closed-form" } else { "quadrature" }),
+        )
+        .field("symbolic", json!(symbolic))
+        .field("sifted", json!(df.sifted.to_unicode()))
+        .field("latex", json!(form.to_latex()));
+    if !h.is_regular() {
+        out = out.field("kernel_distribution", distribution_json(h.deltas())?);
+    }
+    let mut columns: Vec<(&str, Vec<f64>)> = vec![
+        ("δJ/δx(s)", grad.values.clone()),
+        ("± estimate", grad.error_estimates.clone()),
+    ];
+    if let Some(vs) = a.v {
+        let v = parse_expr("--v", vs, params)?;
+        let hv = df.reduced.hessian_vector(&g, &v, s).context("∇²J v")?;
+        out = out.field("hessian_vector", finite_array("∇²J v", &hv.values)?);
+        columns.push(("(∇²J v)(s)", hv.values));
+    }
+    if let Some((centre, half)) = a.bump {
+        let phi = c::Bump::new(centre, half).context("--bump")?;
+        let (directional, inner, rel) = df.gateaux_check(&g, &phi, 0.02 * half)?;
+        text.push_str(&format!(
+            "Gateaux check along φ = {}: d/dε J[x + εφ] = {} vs ⟨δJ/δx, φ⟩ = {} (relative discrepancy {rel:.1e})\n",
+            phi.expr().to_unicode(),
+            fmt_num(directional),
+            fmt_num(inner),
+        ));
+        out = out.field(
+            "gateaux",
+            json!({
+                "directional": directional,
+                "inner_product": inner,
+                "rel_discrepancy": rel,
+            }),
+        );
+    }
+    let headers: Vec<&str> = std::iter::once("s")
+        .chain(columns.iter().map(|c| c.0))
+        .collect();
+    let cols: Vec<&[f64]> = std::iter::once(s)
+        .chain(columns.iter().map(|c| c.1.as_slice()))
+        .collect();
+    text.push_str(&table(&headers, &cols));
+    super::continuous::unmet_error(
+        &format!(
+            "the relative tolerance {:e} of the outer integral",
+            base.outer.rel_tol
+        ),
+        s,
+        &grad,
+        "the inner convolution's own error allows no better here",
+        out.with_text(text),
+    )
+}
+
+/// `lsgrad` when h and x both have a function part and one of them deltas: h = f + D_h,
+/// x = g + D_x, h*x = f*g + s(t) with s exact by sifting; J and the gradient's function part by
+/// the nested quadrature of f against the shifted residual, the deltas' part by the flip.
+fn lsgrad_split(
+    h: &Distribution,
+    x: &Distribution,
+    y: &Expr,
+    s: &[f64],
+) -> Result<Output, CliError> {
+    let loss = c::losses::least_squares(y).context("--y")?;
+    let df = DeltaFunctional::new(&c::Functional::new(), h, x, &loss)?;
+    let g = x.regular().clone();
+    let (j, j_err) = df.reduced.value(&g)?;
+    let grad = df.gradient(&g, s)?;
+    let max_err = grad.error_estimates.iter().copied().fold(j_err, f64::max);
+    let closed = df.reduced.data_gradient_closed_form(&g).is_some()
+        && c::convolve_symbolic(h.regular(), &g).is_ok();
+    let symbolic = format!(
+        "δJ/δx(s) = (Rh * r)(s) = ∫ h(t − s)·r(t) dt, r(t) = (h*x)(t) − y(t), h*x = f*g + s(t): f = {} and g = {} the function parts of h and x, s(t) = {} by sifting; each delta w·δ⁽ᵏ⁾(t − p) of h adds (−1)ᵏ·w·r⁽ᵏ⁾(s + p); y(t) = {}",
+        h.regular().to_unicode(),
+        g.to_unicode(),
+        df.sifted.to_unicode(),
+        y.to_unicode()
+    );
+    let text = format!(
+        "J[x] = ½∫((h*x)(t) − y(t))² dt = {} ± {}\nh(t) = {}, x(t) = {}\n{symbolic}\n{}",
+        fmt_num(j),
+        fmt_num(j_err),
+        h.to_unicode(),
+        x.to_unicode(),
+        table(
+            &["s", "δJ/δx(s)", "± estimate"],
+            &[s, &grad.values, &grad.error_estimates]
+        )
+    );
+    let output = Output::vector("lsgrad", &grad.values)?
+        .numbers("grid", s)?
+        .number("J", j)?
+        .number("error_estimate", max_err)?
+        .numbers("error_estimates", &grad.error_estimates)?
+        .field(
+            "method",
+            json!(if closed { "closed-form" } else { "quadrature" }),
+        )
+        .field("symbolic", json!(symbolic))
+        .field("sifted", json!(df.sifted.to_unicode()))
+        .field(
+            "latex",
+            json!(r"\frac{\delta J}{\delta x}(s) = \int h(t - s)\,\big((h*x)(t) - y(t)\big)\,dt"),
+        )
+        .with_text(text);
+    super::continuous::unmet_error(
+        "the default tolerance",
+        s,
+        &grad,
+        "the function part of the kernel against the residual missed it",
+        output,
+    )
 }

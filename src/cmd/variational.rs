@@ -66,6 +66,50 @@ pub struct FunctionalArgs {
     /// Bind a name used in expressions: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Least squares on one period P (--loss ls, no --reg, --domain, --v or --gateaux): J =
+    /// ½∫₀ᴾ((h ⊛ x)(t) − y(t))² dt and its gradient in closed form when h, x and y are
+    /// trigonometric polynomials of the period (other functions are refused).
+    #[arg(long, allow_hyphen_values = true)]
+    period: Option<String>,
+}
+
+/// `functional --period P`: the periodic least squares of trigonometric polynomials, or exit 2
+/// naming what is not supported.
+fn functional_periodic(
+    a: &FunctionalArgs,
+    s: &[f64],
+    params: &[(String, f64)],
+    period: &str,
+) -> Result<Output, CliError> {
+    super::continuous::refuse_period_with_delta(
+        (a.h.as_deref().is_some_and(c::contains_dirac) || c::contains_dirac(&a.x))
+            .then_some(&period.to_string()),
+    )?;
+    let unsupported = [
+        (a.loss != "ls", "--loss (only ls)"),
+        (a.reg != "none", "--reg"),
+        (a.domain.is_some(), "--domain (the domain is one period)"),
+        (a.v.is_some(), "--v"),
+        (a.gateaux, "--gateaux"),
+    ];
+    if let Some((_, what)) = unsupported.iter().find(|(bad, _)| *bad) {
+        return Err(CliError::arg(
+            "--period",
+            format!(
+                "a periodic functional is computed for least squares of trigonometric polynomials in closed form only, so {what} is not supported with it; drop --period to work on the line"
+            ),
+        ));
+    }
+    let Some(hs) = &a.h else {
+        return Err(CliError::arg(
+            "--period",
+            "a periodic functional needs a data term: give --h",
+        ));
+    };
+    let h = parse_expr("--h", hs, params)?;
+    let x = parse_expr("--x", &a.x, params)?;
+    let y = parse_expr("--y", &a.y, params)?;
+    super::continuous::lsgrad_periodic("functional", &h, &x, &y, s, period)
 }
 
 fn pair(option: &str, spec: &str) -> Result<(f64, f64), CliError> {
@@ -81,11 +125,14 @@ fn pair(option: &str, spec: &str) -> Result<(f64, f64), CliError> {
 /// `flipshift functional`.
 pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
     let params = parse_params(&a.params)?;
-    let x = parse_expr("--x", &a.x, &params)?;
+    let deltas = a.h.as_deref().is_some_and(c::contains_dirac) || c::contains_dirac(&a.x);
     let s = parse_grid("--s", &a.s)?;
+    if let Some(p) = &a.period {
+        return functional_periodic(a, &s, &params, p);
+    }
     let mut j = c::Functional::new();
+    let mut delta_loss = None;
     if let Some(hs) = &a.h {
-        let h = parse_expr("--h", hs, &params)?;
         let y = parse_expr("--y", &a.y, &params)?;
         let g = match a.loss.as_str() {
             "ls" => losses::least_squares(&y),
@@ -95,7 +142,13 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
             src => Ok(parse_expr_in("--loss", src, &["t", "u"], &params)?),
         }
         .context("--loss")?;
-        j = j.with_data_term(h, g).context("--loss")?;
+        if deltas {
+            delta_loss = Some(g);
+        } else {
+            j = j
+                .with_data_term(parse_expr("--h", hs, &params)?, g)
+                .context("--loss")?;
+        }
     }
     let lambda = || parse_number("--lambda", &a.lambda);
     let l = match a.reg.as_str() {
@@ -120,6 +173,34 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         let (lo, hi) = pair("--domain", dom)?;
         j = j.on(Interval::new(lo, hi).context("--domain")?);
     }
+    let bump = match &a.bump {
+        Some(b) => Some(pair("--bump", b)?),
+        None if a.gateaux => {
+            let (lo, hi) = s
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            Some((0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5)))
+        }
+        None => None,
+    };
+    if deltas {
+        return super::dirac::functional(
+            &super::dirac::FunctionalInput {
+                h: a.h.as_deref(),
+                x: &a.x,
+                loss: delta_loss,
+                domain: a.domain.is_some(),
+                v: a.v.as_deref(),
+                bump,
+            },
+            &j,
+            &s,
+            &params,
+        );
+    }
+    let x = parse_expr("--x", &a.x, &params)?;
     let form = j.gradient_form();
     let (value, value_err) = j.value(&x).context("J")?;
     let g = j.gradient_lenient(&x, &s).context("δJ/δx")?;
@@ -174,18 +255,7 @@ pub fn functional(a: &FunctionalArgs) -> Result<Output, CliError> {
         out = out.field("hessian_vector", finite_array("∇²J v", &hv.values)?);
         columns.push(("(∇²J v)(s)", hv.values));
     }
-    if a.gateaux {
-        let (centre, half) = match &a.bump {
-            Some(b) => pair("--bump", b)?,
-            None => {
-                let (lo, hi) = s
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-                        (l.min(*v), h.max(*v))
-                    });
-                (0.5 * (lo + hi), (0.25 * (hi - lo)).max(0.5))
-            }
-        };
+    if let Some((centre, half)) = bump {
         let phi = c::Bump::new(centre, half).context("--bump")?;
         let r = j
             .gateaux_check(&x, &phi, 0.02 * half)

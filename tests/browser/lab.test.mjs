@@ -26,7 +26,9 @@ const consoleErrors = [];
 function startServer() {
   return new Promise((ok, fail) => {
     assert.ok(existsSync(bin), `${bin} does not exist: run cargo build first`);
-    server = spawn(bin, ["lab", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    // The debug build on a shared CI machine: a request may well take longer than the 20 s a
+    // user's release build is given before 503.
+    server = spawn(bin, ["lab", "--port", "0", "--timeout", "600"], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     server.stdout.on("data", (chunk) => {
       out += chunk;

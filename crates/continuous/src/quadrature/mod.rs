@@ -553,22 +553,24 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     for p in &peaks {
         cuts.extend(PEAK_LADDER.iter().map(|k| p.centre + k * p.width));
     }
-    // Where the range starts far out on a peak's flank, d widths from its centre, a Gaussian
-    // falls by e every w/(2d) there: from each end and breakpoint that far out, a ladder of
-    // that length away from the centre (the ladder around the centre is too coarse for it).
-    let flank_starts: Vec<f64> = breakpoints
+    // Where a function starts: at a breakpoint or an end of the range.
+    let starts: Vec<f64> = breakpoints
         .iter()
         .copied()
         .chain([a, b])
         .filter(|p| p.is_finite() && *p >= a && *p <= b)
         .take(MAX_PEAKS)
         .collect();
+    // Where the range starts far out on a peak's flank, d widths from its centre, a Gaussian
+    // falls by e every w/(2d) there: from each start that far out, a ladder of that length
+    // away from the centre (the ladder around the centre is too coarse for it).
     for p in peaks.iter().take(8) {
-        for &e in &flank_starts {
+        for &e in &starts {
             let d = (e - p.centre).abs();
             let len = p.width * p.width / (2.0 * d);
-            // Beyond 40 widths a Gaussian has underflowed (and other peaks do not fall so).
-            if d > 2.0 * p.width && d <= 40.0 * p.width && (b - a) > 8.0 * len {
+            // Within 8 widths the ladder around the centre resolves the flank; beyond 40 a
+            // Gaussian has underflowed (and other peaks do not fall so).
+            if d > 8.0 * p.width && d <= 40.0 * p.width && (b - a) > 8.0 * len {
                 // On to 2048 lengths: a polynomial factor that vanishes at the start moves
                 // the mass out by several lengths, and the tail beyond the last cut is mapped
                 // on the scale of the slowest decay, too coarse for what is left of the flank.
@@ -594,13 +596,6 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     rates.sort_by(|x, y| y.abs().total_cmp(&x.abs()));
     rates.dedup();
     rates.truncate(4);
-    let starts: Vec<f64> = breakpoints
-        .iter()
-        .copied()
-        .chain([a, b])
-        .filter(|p| p.is_finite() && *p >= a && *p <= b)
-        .take(MAX_PEAKS)
-        .collect();
     for r in rates {
         let len = 1.0 / r.abs();
         for &p in &starts {
