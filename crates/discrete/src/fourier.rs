@@ -43,7 +43,7 @@ pub(crate) fn plans(n: usize) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexTo
     })
 }
 
-fn fft_err(e: impl std::fmt::Display) -> DiscreteError {
+pub(crate) fn fft_err(e: impl std::fmt::Display) -> DiscreteError {
     DiscreteError::Fft(e.to_string())
 }
 
@@ -489,7 +489,7 @@ impl Spectrum {
 }
 
 /// `time[i] = scale · src[s + i]`, zero where `s + i` is outside `src`.
-fn fill(time: &mut [f64], src: &[f64], s: isize, scale: Pow2) {
+pub(crate) fn fill(time: &mut [f64], src: &[f64], s: isize, scale: Pow2) {
     fill_from(time, src, s, 0, scale);
 }
 
@@ -559,13 +559,29 @@ pub(crate) fn window_scheduled(
     Spectrum::new(h, sched.nfft)?.convolve_vec(x, exp_x, sched.blocking, start, len)
 }
 
-/// The least-squares gradient $H^\top(h*x - y)$ by FFT, fused per block.
+/// The least-squares gradient $H^\top(h*x - y)$ by FFT: fused per block, or with the kernel
+/// cut into pieces ([`crate::partitioned`]) where the cost model predicts that cheaper.
 pub(crate) fn ls_gradient(
     h: &[f64],
     (x, exp_x): (&[f64], i32),
     (y, exp_y): (&[f64], i32),
 ) -> Result<Vec<f64>, DiscreteError> {
     let sched = gradient_schedule(x.len(), h.len());
+    if let Some((b, cost)) = crate::partitioned::schedule(x.len(), h.len())
+        && cost < sched.cost_ns
+    {
+        return crate::partitioned::ls_gradient(h, (x, exp_x), (y, exp_y), b);
+    }
+    fused_ls_gradient(h, sched, (x, exp_x), (y, exp_y))
+}
+
+/// The fused per-block gradient with the schedule `sched`.
+pub(crate) fn fused_ls_gradient(
+    h: &[f64],
+    sched: Schedule,
+    (x, exp_x): (&[f64], i32),
+    (y, exp_y): (&[f64], i32),
+) -> Result<Vec<f64>, DiscreteError> {
     let mut g = vec![0.0; x.len()];
     Spectrum::new(h, sched.nfft)?.ls_gradient_into(
         (x, exp_x),
@@ -580,7 +596,8 @@ pub(crate) fn ls_gradient(
 pub(crate) fn fft_gradient_is_faster(n: usize, m: usize) -> bool {
     // Direct: the residual (n + m − 1 outputs) and the correlation (n outputs), m terms each.
     let direct = direct_cost_ns(n, m, n + m - 1) + direct_cost_ns(n + m - 1, m, n);
-    gradient_schedule(n, m).cost_ns < direct
+    let partitioned = crate::partitioned::schedule(n, m).map_or(f64::INFINITY, |(_, c)| c);
+    gradient_schedule(n, m).cost_ns.min(partitioned) < direct
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ mod functional;
 mod normal;
 mod operators;
 mod optimize;
+mod partitioned;
 mod plan;
 mod scale;
 mod toeplitz;
