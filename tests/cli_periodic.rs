@@ -143,12 +143,35 @@ fn lsgrad_period_matches_the_hand_worked_gradient() {
         assert!((g - (-1.0 + (PI * si).cos())).abs() <= 1e-14, "{g}");
     }
     assert!((v["J"].as_f64().unwrap() - 0.75).abs() <= 1e-14);
-    assert_bad_input(
-        &[
-            "lsgrad", "--h", "rect(t)", "--x", "1", "--y", "0", "--s", "0", "--period", "1",
-        ],
-        "trigonometric polynomials",
+    // Not a trigonometric polynomial: nested quadrature, against the worked answer. The
+    // sawtooth h = t on [0, 2), x = cos πt, y = 0: r = −(2/π) sin πt,
+    // δJ/δx(s) = (4/π²) cos πs, J = 2/π².
+    let s = [0.0, 0.25, 1.1, -0.7];
+    let v = json_ok(&[
+        "lsgrad",
+        "--h",
+        "t",
+        "--x",
+        "cos(pi*t)",
+        "--y",
+        "0",
+        "--s",
+        "0,0.25,1.1,-0.7",
+        "--period",
+        "2",
+    ]);
+    assert_eq!(v["method"], "quadrature");
+    let (g, b) = (numbers(&v["values"]), numbers(&v["error_estimates"]));
+    for k in 0..s.len() {
+        let want = 4.0 / (PI * PI) * (PI * s[k]).cos();
+        assert!((g[k] - want).abs() <= b[k], "{} vs {want} ± {}", g[k], b[k]);
+        assert!(b[k] <= 1e-8, "bound {}", b[k]);
+    }
+    let (j, je) = (
+        v["J"].as_f64().unwrap(),
+        v["error_estimate"].as_f64().unwrap(),
     );
+    assert!((j - 2.0 / (PI * PI)).abs() <= je);
 }
 
 #[test]
@@ -286,20 +309,25 @@ fn functional_period_is_periodic_least_squares_in_closed_form() {
         args.extend(extra);
         assert_bad_input(&args, extra[0]);
     }
-    assert_bad_input(
-        &[
-            "functional",
-            "--h",
-            "rect(t)",
-            "--x",
-            "sin(2*pi*t)",
-            "--period",
-            "1",
-            "--s",
-            "0",
-        ],
-        "trigonometric polynomial",
-    );
+    // rect(t) on [0, 1) is the box on [0, ½): nested quadrature; functional answers as lsgrad.
+    let args = [
+        "--h",
+        "rect(t)",
+        "--x",
+        "sin(2*pi*t)",
+        "--y",
+        "0",
+        "--period",
+        "1",
+        "--s",
+        "0.1,0.6",
+    ];
+    let f = json_ok(&[&["functional"][..], &args].concat());
+    let l = json_ok(&[&["lsgrad"][..], &args].concat());
+    assert_eq!(f["command"], "functional");
+    assert_eq!(f["method"], "quadrature");
+    assert_eq!(f["values"], l["values"]);
+    assert_eq!(f["J"], l["J"]);
     assert_bad_input(
         &[
             "functional",

@@ -752,14 +752,10 @@ pub(crate) fn lsgrad_periodic(
     period: &str,
 ) -> Result<Output, CliError> {
     let p = parse_period(period)?;
-    let ls = c::periodic_least_squares_symbolic(h, x, y, p).map_err(|why| {
-        CliError::arg(
-            "--period",
-            format!(
-                "periodic least squares is computed in closed form for trigonometric polynomials of the period only: {why}"
-            ),
-        )
-    })?;
+    let ls = match c::periodic_least_squares_symbolic(h, x, y, p) {
+        Ok(ls) => ls,
+        Err(why) => return lsgrad_periodic_nested(command, h, x, y, s, p, &why.to_string()),
+    };
     let qp = c::QuadParams::default();
     let g = ls.gradient.values(s, qp)?;
     let max_err = g.error_estimates.iter().copied().fold(ls.j_error, f64::max);
@@ -804,6 +800,81 @@ pub(crate) fn lsgrad_periodic(
         s,
         &g,
         "the closed form's rounding bound allows no better here",
+        output,
+    )
+}
+
+/// `lsgrad --period P` (and `functional --period P`) by nested quadrature, for functions that
+/// are not trigonometric polynomials of the period (`why` says which is not).
+fn lsgrad_periodic_nested(
+    command: &str,
+    h: &Expr,
+    x: &Expr,
+    y: &Expr,
+    s: &[f64],
+    p: f64,
+    why: &str,
+) -> Result<Output, CliError> {
+    let (hc, xc, yc) = (
+        h.compile().context("--h")?,
+        x.compile().context("--x")?,
+        y.compile().context("--y")?,
+    );
+    let outer = c::PERIODIC_NESTED_OUTER;
+    let ls = c::periodic_least_squares(&hc, &xc, &yc, p, s, outer)?;
+    let g = &ls.gradient;
+    let max_err = g.error_estimates.iter().copied().fold(ls.j_error, f64::max);
+    let symbolic = format!(
+        "δJ/δx(s) = ∫₀^{} h_P(t − s)·r(t) dt, r(t) = (h ⊛ x)(t) − y(t), h(t) = {}, x(t) = {}, y(t) = {} on [0, {}), repeated; by nested quadrature (no closed form: {why})",
+        fmt_num(p),
+        h.to_unicode(),
+        x.to_unicode(),
+        y.to_unicode(),
+        fmt_num(p)
+    );
+    let text = format!(
+        "J[x] = ½∫₀^{}((h ⊛ x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
+        fmt_num(p),
+        fmt_num(ls.j),
+        fmt_num(ls.j_error),
+        table(
+            &["s", "δJ/δx(s)", "± bound"],
+            &[s, &g.values, &g.error_estimates]
+        )
+    );
+    let output = Output::vector(command, &g.values)?
+        .numbers("grid", s)?
+        .number("J", ls.j)?
+        .number("error_estimate", max_err)?
+        .numbers("error_estimates", &g.error_estimates)?
+        .field("method", json!("quadrature"))
+        .field("evaluations", json!(g.evaluations))
+        .number("period", p)?
+        .field("symbolic", json!(symbolic))
+        .field(
+            "latex",
+            json!(r"\frac{\delta J}{\delta x}(s) = \int_0^P h_P(t - s)\,\big((h \circledast x)(t) - y(t)\big)\,dt"),
+        )
+        .with_text(text);
+    let tol = format!(
+        "the relative tolerance {:e} of the outer integral",
+        outer.rel_tol
+    );
+    if !ls.j_met && g.unmet.is_empty() {
+        return Err(CliError::Unmet {
+            message: format!(
+                "{tol} not reached for J: best value {} ± {}; the inner convolution's own error allows no better here",
+                fmt_num(ls.j),
+                fmt_num(ls.j_error)
+            ),
+            output: Box::new(output),
+        });
+    }
+    unmet_error(
+        &tol,
+        s,
+        g,
+        "the inner convolution's own error allows no better here",
         output,
     )
 }

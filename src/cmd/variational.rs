@@ -96,7 +96,7 @@ fn functional_periodic(
         return Err(CliError::arg(
             "--period",
             format!(
-                "a periodic functional is computed for least squares of trigonometric polynomials in closed form only, so {what} is not supported with it; drop --period to work on the line"
+                "a periodic functional is computed for least squares only (in closed form for trigonometric polynomials, by nested quadrature otherwise), so {what} is not supported with it; drop --period to work on the line"
             ),
         ));
     }

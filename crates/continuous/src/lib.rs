@@ -43,8 +43,9 @@ pub use distribution::{
 pub use error::{ContinuousError, Result};
 pub use operators::{LinearCombination, RealFnExt, Reverse, Scale, Shift};
 pub use periodic::{
-    NotTrigPolynomial, PeriodicFlip, PeriodicLeastSquaresClosedForm, PeriodicPointEval, TrigPoly,
-    check_period, convolve_periodic, convolve_periodic_lenient, convolve_periodic_symbolic,
+    NotTrigPolynomial, PERIODIC_NESTED_OUTER, PeriodicFlip, PeriodicLeastSquares,
+    PeriodicLeastSquaresClosedForm, PeriodicPointEval, TrigPoly, check_period, convolve_periodic,
+    convolve_periodic_lenient, convolve_periodic_symbolic, periodic_least_squares,
     periodic_least_squares_symbolic,
 };
 pub use point_eval::{PointEval, point_eval_derivative, point_eval_derivative_in_t};

@@ -16,8 +16,10 @@ use crate::quadrature::{Integrand, QuadParams, accepts, integrate_with};
 use crate::realfn::{Features, Interval, Peak, RealFn};
 
 mod least_squares;
+mod nested;
 mod trig;
 pub use least_squares::{PeriodicLeastSquaresClosedForm, periodic_least_squares_symbolic};
+pub use nested::{PERIODIC_NESTED_OUTER, PeriodicLeastSquares, periodic_least_squares};
 pub use trig::{NotTrigPolynomial, TrigPoly, convolve_periodic_symbolic};
 
 pub(crate) const U: f64 = 0.5 * f64::EPSILON;
