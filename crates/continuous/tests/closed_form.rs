@@ -1009,3 +1009,23 @@ proptest! {
         compare_with_quadrature(&h, &x)?;
     }
 }
+
+#[test]
+fn a_closed_form_prints_as_the_textbook_writes_it() {
+    // The one-sided exponential against a window: 1 − e^{−(t + ½)} on the middle piece, not a
+    // series and not −1·e^{…} + 1; the ASCII form still parses back to the same values.
+    let cf = closed("exp(-t)*step(t)", "rect(t)");
+    let unicode = cf.expr().to_unicode();
+    assert!(unicode.contains("(1 − exp(−(t + 0.5)))"), "{unicode}");
+    assert!(!unicode.contains("1·"), "{unicode}");
+    let latex = cf.expr().to_latex();
+    assert!(latex.contains(r"1 - e^{-\left(t + 0.5\right)}"), "{latex}");
+    let back = Expr::parse(&cf.expr().to_ascii())
+        .unwrap()
+        .compile()
+        .unwrap();
+    let direct = cf.expr().compile().unwrap();
+    for t in [-0.7, -0.2, 0.0, 0.3, 0.9, 2.0] {
+        assert_eq!(back.eval(t), direct.eval(t), "t = {t}");
+    }
+}

@@ -132,6 +132,18 @@ fn wrap(e: &Expr, min: u8, style: Style) -> String {
     if prec(e) < min { paren(s, style) } else { s }
 }
 
+/// The positive form of a term that reads with a leading minus: $-y$ or $-c\\,y$ ($c > 0$).
+fn negated(e: &Expr) -> Option<Expr> {
+    match e {
+        Expr::Neg(y) => Some((**y).clone()),
+        Expr::Mul(c, y) => match **c {
+            Expr::Num(v) if v < 0.0 => Some(Expr::Mul(Box::new(Expr::Num(-v)), y.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn render(e: &Expr, style: Style) -> String {
     let minus = if style == Style::Unicode {
         " − "
@@ -153,6 +165,14 @@ fn render(e: &Expr, style: Style) -> String {
             format!("{neg_sign}{inner}")
         }
         Expr::Add(a, b) => {
+            // For people (not ASCII, which parses back to the same tree): −c·y + 1 reads
+            // 1 − c·y, as a textbook writes 1 − e^{−t}.
+            if style != Style::Ascii
+                && let Some(pos) = negated(a)
+                && matches!(**b, Expr::Num(v) if v > 0.0)
+            {
+                return format!("{}{minus}{}", wrap(b, 1, style), wrap(&pos, 2, style));
+            }
             // a + (−c·y) reads a − c·y.
             if let Expr::Mul(c, y) = &**b
                 && let Expr::Num(v) = **c
@@ -182,6 +202,18 @@ fn render(e: &Expr, style: Style) -> String {
             format!("{}{minus}{rhs}", wrap(a, 1, style))
         }
         Expr::Mul(a, b) => {
+            // For people: 1·y is y and −1·y is −y.
+            if style != Style::Ascii
+                && let Expr::Num(v) = **a
+                && v.abs() == 1.0
+            {
+                let r = match **b {
+                    Expr::Neg(_) => paren(render(b, style), style),
+                    Expr::Num(w) if w < 0.0 => paren(render(b, style), style),
+                    _ => wrap(b, 2, style),
+                };
+                return if v < 0.0 { format!("{neg_sign}{r}") } else { r };
+            }
             let l = wrap(a, 2, style);
             let r = match **b {
                 Expr::Neg(_) | Expr::Div(..) => paren(render(b, style), style),
