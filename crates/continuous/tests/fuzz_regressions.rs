@@ -279,3 +279,64 @@ fn quadrature_bounds_hold_where_the_closed_form_is_right() {
         );
     }
 }
+
+/// Found by `fuzz/run.sh closed_form` (1e6 executions after the fixes above): two exponential
+/// rates an ulp apart (widths 1.0000000000000002e-3 and 1e-3) put the series cut 2.3·10¹³ out,
+/// and the cuts were merged to within 64 ulps of that, 0.33 — which fused the breakpoints
+/// −988.26 and −987.95 and left −0.0396 ± 6e-11 where z = 3.95e-4 (the bound missed by 1%).
+/// Cuts now merge to within the rounding of their own size. Reference: mpmath at 40 digits over
+/// the only overlap that is not e^{−10⁴}.
+#[test]
+fn cuts_merge_to_within_their_own_rounding_not_the_farthest_cuts() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let h = parse(
+        "8.95e-2*((t - (-9.8794600000000003e2))/1.0000000000000002e-3)^3*exp(-(t - (-9.8794600000000003e2))/1.0000000000000002e-3)*step(t - (-9.8794600000000003e2)) + (-6.87e-1)*(t/8.9768700000000007e-2)^2*exp(t/8.9768700000000007e-2)*step(0.0000000000000000 - t)",
+    );
+    let x = parse(
+        "(-1.0976562500000000)*exp(-(t - 2.7410888671874998e-4)/1.0000000000000000e-3)*step(t - 2.7410888671874998e-4) + 1.00*exp(-(t - (-3.1393399999999999e-1))/1.0000000000000000)*step(t - (-3.1393399999999999e-1))",
+    );
+    let t = -987.948_725_891_113_3;
+    let exact = 3.949_629_594_486_946_6e-4;
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    assert!(
+        (cv - exact).abs() <= cb && cb <= 1e-8 * exact,
+        "closed form {cv:e} ± {cb:e}"
+    );
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!((v - exact).abs() <= b, "quadrature {v:e} ± {b:e}");
+}
+
+/// The same mechanism, found by the same run: rates an ulp apart against a window at 218.7.
+/// The closed form and quadrature must agree within the sum of their bounds.
+#[test]
+fn rates_an_ulp_apart_leave_distant_breakpoints_apart() {
+    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
+    let h = parse(
+        "9.9995422363281250e-1*(t/1.0000000000000002e-3)^1*exp(-t/1.0000000000000002e-3)*step(t) + 9.88e-1*((t - (-3.6408242797851564e-3))/1.2700000000000001e-3)^2*exp(-(t - (-3.6408242797851564e-3))/1.2700000000000001e-3)*step(t - (-3.6408242797851564e-3))",
+    );
+    let x = parse(
+        "(1.00)*exp((-2.10992)*((t - 2.1871899999999999e2)/1.2912399999999999e-3))*rect(((t - 2.1871899999999999e2)/1.2912399999999999e-3)/2) + 1.00*exp(-t/1.0000000000000000e-3)*step(t)",
+    );
+    let t = 218.715_563_14;
+    let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[t],
+        QuadParams::default(),
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!(
+        (cv - v).abs() <= cb + b,
+        "closed form {cv:e} ± {cb:e}, quadrature {v:e} ± {b:e}"
+    );
+    assert!(cb <= 1e-8 * v.abs(), "closed form bound {cb:e}");
+}

@@ -692,13 +692,16 @@ pub(super) fn convolve(
     cuts.extend(all.iter().flat_map(|s| [s.a, s.b]));
     cuts.retain(|v| v.mid().is_finite());
     cuts.sort_by(|x, y| x.cmp_mid(y));
-    // Merge cuts that differ by rounding only; the one kept covers both.
-    let scale = cuts.iter().fold(0.0f64, |m, v| m.max(v.mid().abs()));
-    let tol = 64.0 * f64::EPSILON * scale;
+    // Merge cuts that differ by rounding only — of their own size, not of the largest cut's: a
+    // series cut far out (rates an ulp apart reach 10¹³) must not merge cuts a distance apart
+    // near the origin. The one kept covers both.
     let mut bounds: Vec<Ball> = Vec::with_capacity(cuts.len() + 2);
     for v in cuts {
         match bounds.last_mut() {
-            Some(l) if (v - *l).mid() <= tol.max(l.r + v.r) => {
+            Some(l)
+                if (v - *l).mid()
+                    <= (64.0 * f64::EPSILON * l.mid().abs().max(v.mid().abs())).max(l.r + v.r) =>
+            {
                 let spread = (v - *l).mag() + v.r;
                 l.r = l.r.max(spread);
             }
