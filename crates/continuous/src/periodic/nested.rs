@@ -144,7 +144,7 @@ impl RealFn for Residual<'_> {
     }
 }
 
-/// Periodic least squares $J[x] = \tfrac12\int_0^P \big((h \circledast x)(t) - y(t)\big)^2 dt$
+/// Periodic least squares $J\[x\] = \tfrac12\int_0^P \big((h \circledast x)(t) - y(t)\big)^2 dt$
 /// and its gradient $\delta J/\delta x(s) = \int_0^P h_P(t - s)\\, r(t)\\, dt$ at the points
 /// `s`, by nested quadrature (the inner at relative tolerance $10^{-12}$, the outer at
 /// `outer`, [`PERIODIC_NESTED_OUTER`] by default). Every value carries a bound that holds; the
