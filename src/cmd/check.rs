@@ -8,7 +8,7 @@ use clap::Args;
 use flipshift_continuous::SharedFn;
 use flipshift_discrete::{
     CheckParams, PeriodicConvergence, Quantity, QuantityReport, Rule, check_agreement,
-    check_periodic_agreement,
+    check_periodic_agreement_with_data,
 };
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -83,14 +83,12 @@ pub fn check(a: &CheckArgs, _format: Format) -> Result<Output, CliError> {
                 ),
             ));
         }
-        if a.y.is_some() {
-            return Err(CliError::arg(
-                "--y",
-                "with --period the least-squares gradient is not compared (conv, derivative and hessian are); leave out --y",
-            ));
-        }
         let p = crate::cmd::continuous::parse_period(p)?;
-        return check_periodic(a, h, x, p, levels);
+        let y = match &a.y {
+            Some(s) => Some(compile("--y", s, &params)?),
+            None => None,
+        };
+        return check_periodic(a, h, x, y, p, levels);
     }
     let y = match &a.y {
         Some(s) => Some(compile("--y", s, &params)?),
@@ -146,10 +144,11 @@ fn check_periodic(
     a: &CheckArgs,
     h: SharedFn,
     x: SharedFn,
+    y: Option<SharedFn>,
     p: f64,
     levels: usize,
 ) -> Result<Output, CliError> {
-    let report = check_periodic_agreement(h, x, p, levels)?;
+    let report = check_periodic_agreement_with_data(h, x, y, p, levels)?;
     let (case, points, explanation) = match &report.convergence {
         PeriodicConvergence::Geometric => (
             "geometric",
@@ -187,12 +186,13 @@ fn check_periodic(
         );
     }
     let mut text = format!(
-        "continuous vs discrete on one period P = {}, h(t) = {}, x(t) = {}, point samples at t_j = jΔ, Δ = P/N\n\
+        "continuous vs discrete on one period P = {}, h(t) = {}, x(t) = {}, y(t) = {}, point samples at t_j = jΔ, Δ = P/N\n\
          relative max errors (conv: Δ·(h_Δ ⊛ x_Δ) vs z; derivative: row of the circulant H vs h_P(t0 − τ) at t0 = {}; \
-         hessian: Δ·HᵀH vs ∫₀ᴾ h_P(t − τ_i)·h_P(t − τ_j) dt)\n",
+         lsgrad: (1/Δ)∇J_Δ = Δ·Hᵀr vs δJ/δx (nested quadrature), with --y; hessian: Δ·HᵀH vs ∫₀ᴾ h_P(t − τ_i)·h_P(t − τ_j) dt)\n",
         fmt_num(p),
         a.h,
         a.x,
+        a.y.as_deref().unwrap_or("—"),
         fmt_num(report.t0)
     );
     text.push_str(&error_table(&report.deltas, &report.quantities, false));
@@ -210,7 +210,7 @@ fn check_periodic(
             .delta_at_rounding
             .map_or("not reached".into(), |d| format!("at Δ = {d}"));
         let order = match (case, q.order) {
-            ("algebraic", Some(v)) => format!("; order {v:.2}"),
+            (_, Some(v)) => format!("; order {v:.2}"),
             ("algebraic", None) => "; no order (fewer than two errors above rounding)".into(),
             _ => String::new(),
         };

@@ -11,5 +11,8 @@ pub use agree::{
     AgreementReport, CheckParams, Quantity, QuantityReport, check_agreement, fit_order,
 };
 pub use dirac::{check_dirac_agreement, dirac_samples};
-pub use periodic::{PeriodicAgreementReport, PeriodicConvergence, check_periodic_agreement};
+pub use periodic::{
+    PeriodicAgreementReport, PeriodicConvergence, check_periodic_agreement,
+    check_periodic_agreement_with_data,
+};
 pub use sample::{Grid, Rule, sample};

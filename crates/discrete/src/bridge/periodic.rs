@@ -5,10 +5,10 @@
 use super::agree::{
     Quantity, QuantityReport, ROUNDING_ULPS, fit_order, rel_max_err, rounding_floor,
 };
-use crate::{DiscreteError, circular_convolve};
+use crate::{DiscreteError, circular_convolve, circular_correlate};
 use flipshift_continuous::{
-    ContinuousError, PeriodicPointEval, QuadParams, RealFn, SharedFn, check_period,
-    convolve_periodic_lenient,
+    ContinuousError, PERIODIC_NESTED_OUTER, PeriodicPointEval, QuadParams, RealFn, SharedFn,
+    check_period, convolve_periodic_lenient, periodic_least_squares,
 };
 
 /// How the errors of [`check_periodic_agreement`] fall as $\Delta$ halves.
@@ -32,7 +32,7 @@ pub struct PeriodicAgreementReport {
     pub period: f64,
     /// The spacings $P/N$, largest first.
     pub deltas: Vec<f64>,
-    /// `conv`, `derivative` and `hessian`, in that order.
+    /// `conv`, `derivative`, `lsgrad` (with data) and `hessian`, in that order.
     pub quantities: Vec<QuantityReport>,
     /// The time $t_0$ whose row of the circulant $H$ is compared with $h_P(t_0 - \tau)$.
     pub t0: f64,
@@ -109,6 +109,42 @@ pub fn check_periodic_agreement(
     period: f64,
     levels: usize,
 ) -> Result<PeriodicAgreementReport, DiscreteError> {
+    check_periodic_agreement_with_data(h, x, None, period, levels)
+}
+
+/// [`check_periodic_agreement`], and with data `y` the least-squares gradient as well:
+/// `lsgrad`, $\Delta\\,(H^\top(\Delta\\, h_\Delta \circledast x_\Delta - y_\Delta))_k$ — the
+/// gradient of $\tfrac12 \Delta \sum_k r_k^2$ divided by $\Delta$ — against
+/// $\delta J/\delta x(t_k) = \int_0^P h_P(t - t_k)\\, r(t)\\, dt$ by nested quadrature
+/// ([`flipshift_continuous::periodic_least_squares`]). Its order is fitted when $h_P$, $x_P$
+/// or $y_P$ jumps or kinks (the report's `convergence` is $h$'s and $x$'s, which the other
+/// quantities depend on).
+///
+/// ```
+/// # use flipshift_continuous::{Expr, SharedFn};
+/// # use flipshift_discrete::{Quantity, check_periodic_agreement_with_data};
+/// # use std::sync::Arc;
+/// let f = |s: &str| -> Result<SharedFn, Box<dyn std::error::Error>> {
+///     Ok(Arc::new(Expr::parse(s)?.compile()?))
+/// };
+/// let r = check_periodic_agreement_with_data(
+///     f("exp(cos(2*pi*t))")?,
+///     f("sin(2*pi*t)")?,
+///     Some(f("cos(2*pi*t)")?),
+///     1.0,
+///     6,
+/// )?;
+/// let g = r.quantities.iter().find(|q| q.quantity == Quantity::Lsgrad).ok_or("no lsgrad")?;
+/// assert!(g.rounding);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_periodic_agreement_with_data(
+    h: SharedFn,
+    x: SharedFn,
+    y: Option<SharedFn>,
+    period: f64,
+    levels: usize,
+) -> Result<PeriodicAgreementReport, DiscreteError> {
     check_period(period)?;
     let p = period;
     let n0 = 8usize;
@@ -130,8 +166,15 @@ pub fn check_periodic_agreement(
     let t0 = coarse * (n0 / 2) as f64;
     let flip = PeriodicPointEval::new(h.clone(), 0.0, p)?.derivative();
     let a_ref = convolve_periodic_lenient(&flip, &*h, p, &t_cmp, quad)?;
+    let g_ref = match &y {
+        Some(y) => {
+            Some(periodic_least_squares(&*h, &*x, &**y, p, &t_cmp, PERIODIC_NESTED_OUTER)?.gradient)
+        }
+        None => None,
+    };
 
     let mut errs: [Vec<f64>; 3] = Default::default();
+    let mut g_errs = Vec::new();
     for (j, &dt) in deltas.iter().enumerate() {
         let n = n0 << j;
         let sample = |f: &dyn RealFn, what: &str| -> Result<Vec<f64>, DiscreteError> {
@@ -172,6 +215,16 @@ pub fn check_periodic_agreement(
             dt * (0..n).map(|u| hs[u] * hs[(u + m) % n]).sum::<f64>()
         });
         errs[2].push(rel_max_err(ac, &a_ref.values));
+        if let (Some(y), Some(g_ref)) = (&y, &g_ref) {
+            // r = Δ·(h ⊛ x) − y; (1/Δ)∇J_Δ = Δ·Hᵀr, the circular correlation of h with r.
+            let ys = sample(&**y, "y")?;
+            let r: Vec<f64> = z.iter().zip(&ys).map(|(zk, yk)| dt * zk - yk).collect();
+            let g = circular_correlate(&hs, &r)?;
+            g_errs.push(rel_max_err(
+                ks.iter().map(|&k| dt * g[k * stride]),
+                &g_ref.values,
+            ));
+        }
     }
     let floors = [
         rounding_floor(&z_ref.values, &z_ref.error_estimates),
@@ -187,19 +240,40 @@ pub fn check_periodic_agreement(
     } else {
         PeriodicConvergence::Algebraic { points: rough }
     };
-    let quantities = [Quantity::Conv, Quantity::Derivative, Quantity::Hessian]
-        .into_iter()
-        .zip(errs)
-        .zip(floors)
-        .map(|((quantity, errors), floor)| {
-            let order = match convergence {
-                PeriodicConvergence::Algebraic { .. } => fit_order(&deltas, &errors, floor),
-                PeriodicConvergence::Geometric => None,
-            };
-            QuantityReport::new(quantity, errors, floor, &deltas, order)
-        })
-        .collect();
+    let mut quantities: Vec<QuantityReport> =
+        [Quantity::Conv, Quantity::Derivative, Quantity::Hessian]
+            .into_iter()
+            .zip(errs)
+            .zip(floors)
+            .map(|((quantity, errors), floor)| {
+                let order = match convergence {
+                    PeriodicConvergence::Algebraic { .. } => fit_order(&deltas, &errors, floor),
+                    PeriodicConvergence::Geometric => None,
+                };
+                QuantityReport::new(quantity, errors, floor, &deltas, order)
+            })
+            .collect();
     let mut warnings = Vec::new();
+    if let (Some(y), Some(g_ref)) = (&y, &g_ref) {
+        let floor = rounding_floor(&g_ref.values, &g_ref.error_estimates);
+        let y_rough = rough_points(&**y, p);
+        let algebraic = matches!(convergence, PeriodicConvergence::Algebraic { .. });
+        let order = if algebraic || !y_rough.is_empty() {
+            fit_order(&deltas, &g_errs, floor)
+        } else {
+            None
+        };
+        if !algebraic && !y_rough.is_empty() {
+            warnings.push(format!(
+                "y_P jumps or kinks at t = {y_rough:?} in [0, P): the lsgrad errors fall algebraically (an order is fitted to them) while the others, which do not involve y, fall geometrically"
+            ));
+        }
+        // In the order of Quantity::ALL: conv, derivative, lsgrad, hessian.
+        quantities.insert(
+            2,
+            QuantityReport::new(Quantity::Lsgrad, g_errs, floor, &deltas, order),
+        );
+    }
     if matches!(convergence, PeriodicConvergence::Geometric)
         && z_ref.values.iter().all(|v| *v == 0.0)
     {
