@@ -340,3 +340,30 @@ fn rates_an_ulp_apart_leave_distant_breakpoints_apart() {
     );
     assert!(cb <= 1e-8 * v.abs(), "closed form bound {cb:e}");
 }
+
+/// Found by the clean `closed_form` fuzz run after the fix above: a window's end 1e-15 (4.5
+/// ulps) from the signal's jump. The quadrature kept the two cuts as one (a panel 4 ulps wide
+/// cannot be bisected), so the window's jump sat inside a panel where the Gauss rules do not
+/// see it: 0.002 + 8.9e-16 ± 3.4e-16. The merge now counts 2δ·sup|f| for each pair kept as one.
+/// z = 2·0.001 exactly: the whole window lies where the sign window is +1.
+#[test]
+fn cuts_kept_as_one_count_what_the_dropped_one_may_hide() {
+    use flipshift_continuous::{QuadParams, convolve_lenient};
+    let h = parse("rect((t - 2.2706)/2) + rect((t/1.0000000000000000e-3)/2)");
+    let x = parse(
+        "(2*step(t - 1.8134765625000000) - 1)*rect(((t - 1.8134765625000000)/1.0000000000000000)/2)",
+    );
+    let params = QuadParams {
+        rel_tol: 1e-6,
+        ..QuadParams::default()
+    };
+    let q = convolve_lenient(
+        &h.compile().unwrap(),
+        &x.compile().unwrap(),
+        &[1.814_476_562_500_001],
+        params,
+    )
+    .unwrap();
+    let (v, b) = (q.values[0], q.error_estimates[0]);
+    assert!((v - 0.002).abs() <= b, "quadrature {v:e} ± {b:e}");
+}

@@ -302,8 +302,14 @@ pub(crate) fn two_sum_error(a: f64, b: f64) -> f64 {
 /// $\log t$ (whose Gauss estimate is honest), about 1 for smooth integrands.
 const SINGULAR_GROWTH: f64 = 10.0;
 
-/// Global adaptive integration over the initial pieces.
-fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<(f64, QuadInfo)> {
+/// Global adaptive integration over the initial pieces; `unrefinable` is an error no
+/// refinement reduces (cuts merged at the start), counted with the rounding.
+fn adaptive(
+    ig: &Integrand<'_>,
+    pieces: &[Piece],
+    params: QuadParams,
+    unrefinable: f64,
+) -> Result<(f64, QuadInfo)> {
     let mut s = Sampler { ig, evals: 0 };
     let mut heap = BinaryHeap::new();
     // Panels integrated once and for all (by the tanh–sinh rule).
@@ -318,7 +324,7 @@ fn adaptive(ig: &Integrand<'_>, pieces: &[Piece], params: QuadParams) -> Result<
         let all = || heap.iter().chain(fixed.iter());
         let total: f64 = all().map(|p| p.r.value).sum();
         let trunc: f64 = all().map(|p| p.r.trunc).sum();
-        let round: f64 = all().map(|p| p.r.round).sum::<f64>() + EPS * total.abs();
+        let round: f64 = all().map(|p| p.r.round).sum::<f64>() + EPS * total.abs() + unrefinable;
         let mass: f64 = all().map(|p| p.r.mass).sum();
         let rounding_level = 64.0 * EPS * mass;
         let info = |converged: bool, evals: usize, n: usize| QuadInfo {
@@ -548,7 +554,14 @@ const MAX_PEAKS: usize = 64;
 
 /// The first points of the partition of $[a, b]$: breakpoints, singular points and a ladder
 /// of points around every peak that reaches into the range.
-fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec<f64> {
+/// The points where the integration range is cut at the start, and the pairs of points kept
+/// as one because they were closer than a few ulps (see [`merge_error`]).
+fn initial_cuts(
+    a: f64,
+    b: f64,
+    breakpoints: &[f64],
+    features: &Features,
+) -> (Vec<f64>, Vec<(f64, f64)>) {
     let mut cuts: Vec<f64> = breakpoints
         .iter()
         .chain(features.singular_points.iter())
@@ -616,17 +629,43 @@ fn initial_cuts(a: f64, b: f64, breakpoints: &[f64], features: &Features) -> Vec
     }
     cuts.retain(|&p| p.is_finite() && p > a && p < b);
     cuts.sort_by(f64::total_cmp);
-    // Points closer than a few ulps make panels that cannot be bisected: keep one.
+    // Points closer than a few ulps make panels that cannot be bisected: keep one, and say
+    // which were merged.
     let mut out: Vec<f64> = Vec::with_capacity(cuts.len());
+    let mut merged = Vec::new();
     for c in cuts {
-        if out
-            .last()
-            .is_none_or(|&l| c - l > 4.0 * EPS * c.abs().max(l.abs()))
-        {
-            out.push(c);
+        match out.last() {
+            Some(&l) if c - l <= 4.0 * EPS * c.abs().max(l.abs()) => {
+                if c > l {
+                    merged.push((l, c));
+                }
+            }
+            _ => out.push(c),
         }
     }
-    out
+    (out, merged)
+}
+
+/// What keeping two cuts $l < r$ as one may cost: a jump of $f$ at the dropped point lies
+/// inside a panel, within $\delta = r - l$ of its end, where the Gauss rules do not see it;
+/// it moves the integral by at most $2\delta \sup|f|$ near there. The bound of $|f|$ is the
+/// integrand's own where it has one, else the largest sample at $l$, $r$ and between.
+fn merge_error(ig: &Integrand<'_>, merged: &[(f64, f64)]) -> f64 {
+    merged
+        .iter()
+        .map(|&(l, r)| {
+            let d = r - l;
+            let own = ig.bound.map(|bound| bound(l - d, r + d));
+            let m = match own {
+                Some(m) if m.is_finite() => m,
+                _ => [l, 0.5 * (l + r), r]
+                    .iter()
+                    .map(|&t| (ig.f)(t).0.abs())
+                    .fold(0.0, f64::max),
+            };
+            2.0 * d * m
+        })
+        .sum()
 }
 
 /// The length scale of a tail towards `dir` (±1): the slowest decay that points that way,
@@ -674,7 +713,8 @@ pub fn integrate_with(
         });
     }
     let (a, b) = (iv.a(), iv.b());
-    let cuts = initial_cuts(a, b, ig.breakpoints, ig.features);
+    let (cuts, merged) = initial_cuts(a, b, ig.breakpoints, ig.features);
+    let merged_error = merge_error(ig, &merged);
     // Finite middle part [lo, hi] with the cuts; tails beyond.
     let lo = if a.is_finite() {
         a
@@ -729,7 +769,7 @@ pub fn integrate_with(
             b: w[1],
         }));
     }
-    let (value, info) = adaptive(ig, &pieces, params)?;
+    let (value, info) = adaptive(ig, &pieces, params, merged_error)?;
     if info.converged || ig.features.frequencies.is_empty() || (a.is_finite() && b.is_finite()) {
         return Ok((value, info));
     }
@@ -744,7 +784,7 @@ pub fn integrate_with(
     let (mut total, mut fin) = if finite.is_empty() {
         (0.0, QuadInfo::default())
     } else {
-        adaptive(ig, &finite, params)?
+        adaptive(ig, &finite, params, merged_error)?
     };
     let mut err = fin.error_estimate;
     let period = oscillation_period(&ig.features.frequencies);
@@ -849,7 +889,7 @@ fn oscillatory_tail(
             a: x0.min(x1),
             b: x0.max(x1),
         };
-        let (v, info) = adaptive(ig, &[piece], inner)?;
+        let (v, info) = adaptive(ig, &[piece], inner, 0.0)?;
         term_err += info.error_estimate;
         evals += info.evaluations;
         level += info.rounding_level;
