@@ -758,7 +758,6 @@ pub(crate) fn lsgrad_periodic(
     };
     let qp = c::QuadParams::default();
     let g = ls.gradient.values(s, qp)?;
-    let max_err = g.error_estimates.iter().copied().fold(ls.j_error, f64::max);
     let gs = ls.gradient.to_expr().substitute("t", &Expr::var("s"));
     let symbolic = format!(
         "δJ/δx(s) = ∫₀^{} h_P(t − s)·r(t) dt, r(t) = (h ⊛ x)(t) − y(t) = {}, h(t) = {}, x(t) = {}, y(t) = {}; in closed form, δJ/δx(s) = {}",
@@ -769,32 +768,15 @@ pub(crate) fn lsgrad_periodic(
         y.to_unicode(),
         gs.to_unicode()
     );
-    let text = format!(
-        "J[x] = ½∫₀^{}((h ⊛ x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
-        fmt_num(p),
-        fmt_num(ls.j),
-        fmt_num(ls.j_error),
-        table(
-            &["s", "δJ/δx(s)", "± bound"],
-            &[s, &g.values, &g.error_estimates]
-        )
-    );
-    let output = Output::vector(command, &g.values)?
-        .numbers("grid", s)?
-        .number("J", ls.j)?
-        .number("error_estimate", max_err)?
-        .numbers("error_estimates", &g.error_estimates)?
-        .field("method", json!("closed-form"))
-        .number("period", p)?
-        .field("symbolic", json!(symbolic))
-        .field(
-            "latex",
-            json!(format!(
-                "\\frac{{\\delta J}}{{\\delta x}}(s) = {}",
-                gs.to_latex()
-            )),
-        )
-        .with_text(text);
+    let latex = format!("\\frac{{\\delta J}}{{\\delta x}}(s) = {}", gs.to_latex());
+    let output = periodic_ls_output(
+        command,
+        s,
+        (ls.j, ls.j_error),
+        &g,
+        p,
+        ("closed-form", &symbolic, &latex),
+    )?;
     unmet_error(
         "the rounding level",
         s,
@@ -802,6 +784,40 @@ pub(crate) fn lsgrad_periodic(
         "the closed form's rounding bound allows no better here",
         output,
     )
+}
+
+/// The answer of periodic least squares, in closed form or by nested quadrature: the gradient
+/// on the grid `s` with its bounds, `(J, its bound)`, the period, the method and the printed
+/// forms.
+fn periodic_ls_output(
+    command: &str,
+    s: &[f64],
+    (j, j_error): (f64, f64),
+    g: &c::ConvOutput,
+    p: f64,
+    (method, symbolic, latex): (&str, &str, &str),
+) -> Result<Output, CliError> {
+    let max_err = g.error_estimates.iter().copied().fold(j_error, f64::max);
+    let text = format!(
+        "J[x] = ½∫₀^{}((h ⊛ x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
+        fmt_num(p),
+        fmt_num(j),
+        fmt_num(j_error),
+        table(
+            &["s", "δJ/δx(s)", "± bound"],
+            &[s, &g.values, &g.error_estimates]
+        )
+    );
+    Ok(Output::vector(command, &g.values)?
+        .numbers("grid", s)?
+        .number("J", j)?
+        .number("error_estimate", max_err)?
+        .numbers("error_estimates", &g.error_estimates)?
+        .field("method", json!(method))
+        .number("period", p)?
+        .field("symbolic", json!(symbolic))
+        .field("latex", json!(latex))
+        .with_text(text))
 }
 
 /// `lsgrad --period P` (and `functional --period P`) by nested quadrature, for functions that
@@ -823,7 +839,6 @@ fn lsgrad_periodic_nested(
     let outer = c::PERIODIC_NESTED_OUTER;
     let ls = c::periodic_least_squares(&hc, &xc, &yc, p, s, outer)?;
     let g = &ls.gradient;
-    let max_err = g.error_estimates.iter().copied().fold(ls.j_error, f64::max);
     let symbolic = format!(
         "δJ/δx(s) = ∫₀^{} h_P(t − s)·r(t) dt, r(t) = (h ⊛ x)(t) − y(t), h(t) = {}, x(t) = {}, y(t) = {} on [0, {}), repeated; by nested quadrature (no closed form: {why})",
         fmt_num(p),
@@ -832,30 +847,19 @@ fn lsgrad_periodic_nested(
         y.to_unicode(),
         fmt_num(p)
     );
-    let text = format!(
-        "J[x] = ½∫₀^{}((h ⊛ x)(t) − y(t))² dt = {} ± {}\n{symbolic}\n{}",
-        fmt_num(p),
-        fmt_num(ls.j),
-        fmt_num(ls.j_error),
-        table(
-            &["s", "δJ/δx(s)", "± bound"],
-            &[s, &g.values, &g.error_estimates]
-        )
-    );
-    let output = Output::vector(command, &g.values)?
-        .numbers("grid", s)?
-        .number("J", ls.j)?
-        .number("error_estimate", max_err)?
-        .numbers("error_estimates", &g.error_estimates)?
-        .field("method", json!("quadrature"))
-        .field("evaluations", json!(g.evaluations))
-        .number("period", p)?
-        .field("symbolic", json!(symbolic))
-        .field(
-            "latex",
-            json!(r"\frac{\delta J}{\delta x}(s) = \int_0^P h_P(t - s)\,\big((h \circledast x)(t) - y(t)\big)\,dt"),
-        )
-        .with_text(text);
+    let output = periodic_ls_output(
+        command,
+        s,
+        (ls.j, ls.j_error),
+        g,
+        p,
+        (
+            "quadrature",
+            &symbolic,
+            r"\frac{\delta J}{\delta x}(s) = \int_0^P h_P(t - s)\,\big((h \circledast x)(t) - y(t)\big)\,dt",
+        ),
+    )?
+    .field("evaluations", json!(g.evaluations));
     let tol = format!(
         "the relative tolerance {:e} of the outer integral",
         outer.rel_tol
