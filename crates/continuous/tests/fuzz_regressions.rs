@@ -3,7 +3,7 @@
 //! would skip its class in `flipshift_testkit::properties`; today none is.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use flipshift_continuous::{Expr, Func};
+use flipshift_continuous::{Expr, Func, QuadParams, convolve_lenient, convolve_symbolic};
 
 fn parse(src: &str) -> Expr {
     Expr::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"))
@@ -148,7 +148,6 @@ fn compiled_bounds_count_the_rounding_of_folded_constants() {
 /// digits). At the default 1e-12 the bounds hold.
 #[test]
 fn quadrature_bounds_hold_for_narrow_gaussians() {
-    use flipshift_continuous::{QuadParams, convolve_lenient};
     let x = parse("exp(-t^2/(2*1e-3^2))").compile().unwrap();
     for (h, t, exact) in [
         (
@@ -181,7 +180,6 @@ fn quadrature_bounds_hold_for_narrow_gaussians() {
 /// which the closed form gets.
 #[test]
 fn quadrature_sees_supports_that_meet_within_their_rounding() {
-    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let (h, x, t) = (
         parse("tri((t - 129.0283203125)/0.0185)"),
         parse("step(t + 1)"),
@@ -212,7 +210,6 @@ fn quadrature_sees_supports_that_meet_within_their_rounding() {
 /// about |tri|·ulp(144) — a window end placed an ulp off. The closed form is right.
 #[test]
 fn quadrature_bounds_count_where_far_window_ends_are() {
-    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let (h, x) = (
         parse("tri(t/0.0149)"),
         parse("rect(((t - 144.1650390625)/0.0294418)/2)"),
@@ -242,7 +239,6 @@ fn quadrature_bounds_count_where_far_window_ends_are() {
 /// 1e-6 (met, with a bound 20 times below the error; mpmath at 30 digits gives the value).
 #[test]
 fn quadrature_bounds_hold_where_the_closed_form_is_right() {
-    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let cases = [
         (
             "rect(((t + 1000)/1.01e-3)/2)",
@@ -280,6 +276,16 @@ fn quadrature_bounds_hold_where_the_closed_form_is_right() {
     }
 }
 
+/// $z(t)$ by quadrature alone, with its bound.
+fn quadrature_at(h: &Expr, x: &Expr, t: f64, rel_tol: f64) -> (f64, f64) {
+    let params = QuadParams {
+        rel_tol,
+        ..QuadParams::default()
+    };
+    let q = convolve_lenient(&h.compile().unwrap(), &x.compile().unwrap(), &[t], params).unwrap();
+    (q.values[0], q.error_estimates[0])
+}
+
 /// Found by `fuzz/run.sh closed_form` (1e6 executions after the fixes above): two exponential
 /// rates an ulp apart (widths 1.0000000000000002e-3 and 1e-3) put the series cut 2.3·10¹³ out,
 /// and the cuts were merged to within 64 ulps of that, 0.33 — which fused the breakpoints
@@ -288,7 +294,6 @@ fn quadrature_bounds_hold_where_the_closed_form_is_right() {
 /// the only overlap that is not e^{−10⁴}.
 #[test]
 fn cuts_merge_to_within_their_own_rounding_not_the_farthest_cuts() {
-    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let h = parse(
         "8.95e-2*((t - (-9.8794600000000003e2))/1.0000000000000002e-3)^3*exp(-(t - (-9.8794600000000003e2))/1.0000000000000002e-3)*step(t - (-9.8794600000000003e2)) + (-6.87e-1)*(t/8.9768700000000007e-2)^2*exp(t/8.9768700000000007e-2)*step(0.0000000000000000 - t)",
     );
@@ -298,18 +303,12 @@ fn cuts_merge_to_within_their_own_rounding_not_the_farthest_cuts() {
     let t = -987.948_725_891_113_3;
     let exact = 3.949_629_594_486_946_6e-4;
     let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
+    // Right within its bound, and the bound useful (it was as large as the value).
     assert!(
         (cv - exact).abs() <= cb && cb <= 1e-8 * exact,
         "closed form {cv:e} ± {cb:e}"
     );
-    let q = convolve_lenient(
-        &h.compile().unwrap(),
-        &x.compile().unwrap(),
-        &[t],
-        QuadParams::default(),
-    )
-    .unwrap();
-    let (v, b) = (q.values[0], q.error_estimates[0]);
+    let (v, b) = quadrature_at(&h, &x, t, 1e-12);
     assert!((v - exact).abs() <= b, "quadrature {v:e} ± {b:e}");
 }
 
@@ -317,7 +316,6 @@ fn cuts_merge_to_within_their_own_rounding_not_the_farthest_cuts() {
 /// The closed form and quadrature must agree within the sum of their bounds.
 #[test]
 fn rates_an_ulp_apart_leave_distant_breakpoints_apart() {
-    use flipshift_continuous::{QuadParams, convolve_lenient, convolve_symbolic};
     let h = parse(
         "9.9995422363281250e-1*(t/1.0000000000000002e-3)^1*exp(-t/1.0000000000000002e-3)*step(t) + 9.88e-1*((t - (-3.6408242797851564e-3))/1.2700000000000001e-3)^2*exp(-(t - (-3.6408242797851564e-3))/1.2700000000000001e-3)*step(t - (-3.6408242797851564e-3))",
     );
@@ -326,18 +324,12 @@ fn rates_an_ulp_apart_leave_distant_breakpoints_apart() {
     );
     let t = 218.715_563_14;
     let (cv, cb) = convolve_symbolic(&h, &x).unwrap().eval_with_error(t);
-    let q = convolve_lenient(
-        &h.compile().unwrap(),
-        &x.compile().unwrap(),
-        &[t],
-        QuadParams::default(),
-    )
-    .unwrap();
-    let (v, b) = (q.values[0], q.error_estimates[0]);
+    let (v, b) = quadrature_at(&h, &x, t, 1e-12);
     assert!(
         (cv - v).abs() <= cb + b,
         "closed form {cv:e} ± {cb:e}, quadrature {v:e} ± {b:e}"
     );
+    // Useful again, not only honest: before the fix the bound was as large as the value.
     assert!(cb <= 1e-8 * v.abs(), "closed form bound {cb:e}");
 }
 
@@ -348,22 +340,10 @@ fn rates_an_ulp_apart_leave_distant_breakpoints_apart() {
 /// z = 2·0.001 exactly: the whole window lies where the sign window is +1.
 #[test]
 fn cuts_kept_as_one_count_what_the_dropped_one_may_hide() {
-    use flipshift_continuous::{QuadParams, convolve_lenient};
     let h = parse("rect((t - 2.2706)/2) + rect((t/1.0000000000000000e-3)/2)");
     let x = parse(
         "(2*step(t - 1.8134765625000000) - 1)*rect(((t - 1.8134765625000000)/1.0000000000000000)/2)",
     );
-    let params = QuadParams {
-        rel_tol: 1e-6,
-        ..QuadParams::default()
-    };
-    let q = convolve_lenient(
-        &h.compile().unwrap(),
-        &x.compile().unwrap(),
-        &[1.814_476_562_500_001],
-        params,
-    )
-    .unwrap();
-    let (v, b) = (q.values[0], q.error_estimates[0]);
+    let (v, b) = quadrature_at(&h, &x, 1.814_476_562_500_001, 1e-6);
     assert!((v - 0.002).abs() <= b, "quadrature {v:e} ± {b:e}");
 }

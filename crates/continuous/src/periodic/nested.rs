@@ -256,6 +256,7 @@ mod tests {
             let want = 4.0 / (PI * PI) * (PI * si).cos();
             let (g, b) = (ls.gradient.values[k], ls.gradient.error_estimates[k]);
             assert!((g - want).abs() <= b, "s = {si}: {g} vs {want} ± {b}");
+            // Values are about 0.4: the outer tolerance 1e-9 of them, with room.
             assert!(b <= 1e-8, "bound {b}");
         }
         assert!((ls.j - 2.0 / (PI * PI)).abs() <= ls.j_error);
@@ -291,6 +292,7 @@ mod tests {
                 "{v} vs {} ± {b}",
                 g.values[k]
             );
+            // The outer tolerance 1e-9 of values of order 1, with room.
             assert!(b <= 1e-8 * (1.0 + g.values[k].abs()), "bound {b}");
         }
         assert!((ls.j - exact.j).abs() <= ls.j_error + exact.j_error);
@@ -376,9 +378,12 @@ mod tests {
                     (g - want).abs() <= bound + slack,
                     "case {case}, P = {p}, s = {si}: {g} vs {want}, bound {bound}"
                 );
-                if !ls.gradient.unmet.contains(&i) {
-                    assert!(bound <= 1e-9 * g.abs().max(1e-300) + 1e-300 || bound <= 1e-12 * scale);
-                }
+                // Useful, not merely honest: within the outer tolerance (1e-9) of the
+                // gradient's scale.
+                assert!(
+                    bound <= 1e-9 * scale,
+                    "case {case}: bound {bound} for scale {scale}"
+                );
             }
             let n = 64;
             let j_ref = 0.5
