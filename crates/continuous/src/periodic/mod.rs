@@ -43,16 +43,25 @@ fn wrap(s: f64, p: f64) -> f64 {
 
 /// The size of the jump of $h_P$ at the point $b \in [0, P)$ of its period: the larger of the
 /// values beside it (for the seam $b = 0$: $h(0)$ and $h(P^-)$).
+///
+/// At an integrable singularity (log t at the seam) the value at $b$ itself is not finite; the
+/// values one ulp either side stand for it (for a logarithm they exceed the $|\log\delta|$ that a
+/// displacement $\delta$ of the singularity costs per unit length). Where those are not finite
+/// either, the jump is.
 fn jump_of(h: &dyn RealFn, b: f64, p: f64) -> f64 {
     let left = if b == 0.0 {
         p.next_down()
     } else {
         b.next_down()
     };
-    h.eval(left)
-        .abs()
-        .max(h.eval(b.next_up()).abs())
-        .max(h.eval(b).abs())
+    let beside = [h.eval(left).abs(), h.eval(b.next_up()).abs()];
+    let at = h.eval(b).abs();
+    let finite = beside.iter().chain([&at]).filter(|v| v.is_finite());
+    if beside.iter().any(|v| v.is_finite()) {
+        finite.fold(0.0, |m: f64, v| m.max(*v))
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// $z(t)$ at one point: the value, its error bound, evaluations, and whether the bound meets
@@ -79,8 +88,10 @@ fn periodic_at(
         if s < 0.0 {
             s += p;
         }
+        // t − τ + P rounds up to P only when t − τ is a tiny negative number: the argument
+        // approaches the seam from below, where h_P is h(P⁻), not h(0).
         if s >= p {
-            s = 0.0;
+            s = p.next_down();
         }
         s
     };
