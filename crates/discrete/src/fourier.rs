@@ -73,7 +73,8 @@ pub(crate) enum Blocking {
     Blocks,
 }
 
-/// A transform length with the blocking it serves and the predicted time in nanoseconds.
+/// A transform length with the blocking it serves and the predicted work in nanoseconds (the
+/// sum over all blocks, whatever the number of threads).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Schedule {
     pub(crate) nfft: usize,
@@ -81,35 +82,75 @@ pub(crate) struct Schedule {
     pub(crate) cost_ns: f64,
 }
 
-/// The cheapest schedule for `outputs` entries of the convolution of a signal of length `n`
-/// with a kernel of length `m`, each transform pass doing `passes` transform pairs' worth of
-/// work per block and losing `overlap` outputs per block to the wrap-around.
+/// Whether `blocks` blocks of `nfft` points are spread over the threads of the current rayon
+/// pool (the same rule the block loops follow).
+fn runs_in_parallel(blocks: usize, nfft: usize) -> bool {
+    blocks >= 2 && blocks * nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+}
+
+/// A schedule wins over the least-work one on several threads only if it is predicted to
+/// finish this much sooner: below that the gain is within the model's error, and the
+/// least-work length keeps the result the same bit for bit on any number of threads.
+const THREADED_GAIN: f64 = 0.8;
+
+/// The schedule for `outputs` entries of the convolution of a signal of length `n` with a
+/// kernel of length `m`, each transform pass doing `passes` transform pairs' worth of work per
+/// block and losing `overlap` outputs per block to the wrap-around: the one of least work,
+/// unless on the current rayon pool another finishes in less than [`THREADED_GAIN`] of its
+/// time.
+///
+/// The predicted wall time is the kernel's transform plus the blocks of the busiest thread.
+/// With a short kernel the many blocks divide evenly between the threads whatever the length,
+/// and the least-work length stays; with a long one the least work can be one transform that
+/// cannot be split (at $10^6 \times 10^5$ the gradient's transform of 1,179,648 points),
+/// and on two threads four blocks of 458,752 finish sooner. So the transform length, and with
+/// it the rounding of the result, can depend on the number of threads; for a given length
+/// the result is the same bit for bit on any number of threads.
 fn schedule(n: usize, m: usize, outputs: usize, passes: f64, overlap: usize) -> Schedule {
     let per_block = |nfft: usize| passes * transform_ns(nfft) + BLOCK_NS_PER_POINT * nfft as f64;
     // The kernel's own transform: one forward, about half a pair.
     let kernel = |nfft: usize| 0.5 * transform_ns(nfft) + CALL_NS;
+    let threads = rayon::current_num_threads().max(1);
     let single_len = smallest_table_len(n + m - 1);
-    let mut best = Schedule {
-        nfft: single_len,
-        blocking: Blocking::Single,
-        cost_ns: per_block(single_len) + kernel(single_len),
-    };
+    let single = per_block(single_len) + kernel(single_len);
+    // (schedule, predicted wall time on this pool) for every candidate.
+    let mut candidates = vec![(
+        Schedule {
+            nfft: single_len,
+            blocking: Blocking::Single,
+            cost_ns: single,
+        },
+        single,
+    )];
     for &(nfft, _) in TRANSFORM_NS {
         if nfft <= overlap || nfft >= single_len {
             continue;
         }
-        let step = nfft - overlap;
-        let blocks = outputs.div_ceil(step) as f64;
-        let cost = blocks * per_block(nfft) + kernel(nfft);
-        if cost < best.cost_ns {
-            best = Schedule {
-                nfft,
-                blocking: Blocking::Blocks,
-                cost_ns: cost,
-            };
-        }
+        let blocks = outputs.div_ceil(nfft - overlap);
+        let rounds = if runs_in_parallel(blocks, nfft) {
+            blocks.div_ceil(threads)
+        } else {
+            blocks
+        };
+        let schedule = Schedule {
+            nfft,
+            blocking: Blocking::Blocks,
+            cost_ns: blocks as f64 * per_block(nfft) + kernel(nfft),
+        };
+        candidates.push((schedule, rounds as f64 * per_block(nfft) + kernel(nfft)));
     }
-    best
+    let least_work = candidates.iter().copied().fold(candidates[0], |a, b| {
+        if b.0.cost_ns < a.0.cost_ns { b } else { a }
+    });
+    let soonest = candidates
+        .iter()
+        .copied()
+        .fold(candidates[0], |a, b| if b.1 < a.1 { b } else { a });
+    if soonest.1 < THREADED_GAIN * least_work.1 {
+        soonest.0
+    } else {
+        least_work.0
+    }
 }
 
 /// The smallest tabulated fast length ≥ `target`, or the smallest even 7-smooth one beyond
@@ -222,12 +263,10 @@ impl Spectrum {
         let (fwd, inv) = plans(nfft);
         let exp_h = exponent_of_max(h);
         let down = Pow2::new(-exp_h);
-        let mut buf = buffers::reals(nfft);
-        for (b, &v) in buf.iter_mut().zip(h) {
-            *b = down.apply(v);
-        }
-        let mut spec = buffers::complexes(nfft / 2 + 1);
-        let mut scratch = buffers::complexes(fwd.get_scratch_len());
+        let mut buf = buffers::reals_overwritten(nfft);
+        fill(&mut buf, h, 0, down);
+        let mut spec = buffers::complexes_overwritten(nfft / 2 + 1);
+        let mut scratch = buffers::complexes_overwritten(fwd.get_scratch_len());
         let done = fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch);
         buffers::release_reals(buf);
         buffers::release_complexes(scratch);
@@ -254,12 +293,13 @@ impl Spectrum {
     fn work(&self) -> Work {
         let scratch_len = self.fwd.get_scratch_len().max(self.inv.get_scratch_len());
         let half = self.nfft / 2 + 1;
+        // Every buffer is written in full before it is read (`fill`, the transforms).
         Work {
-            time: buffers::reals(self.nfft),
-            freq: buffers::complexes(half),
-            freq2: buffers::complexes(half),
-            out: buffers::reals(self.nfft),
-            scratch: buffers::complexes(scratch_len),
+            time: buffers::reals_overwritten(self.nfft),
+            freq: buffers::complexes_overwritten(half),
+            freq2: buffers::complexes_overwritten(half),
+            out: buffers::reals_overwritten(self.nfft),
+            scratch: buffers::complexes_overwritten(scratch_len),
         }
     }
 
@@ -345,8 +385,7 @@ impl Spectrum {
         let (_, _, step) = self.layout(blocking, start, 0);
         let step = step.min(z.len()).max(1);
         let blocks = z.len().div_ceil(step);
-        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
-        {
+        if runs_in_parallel(blocks, self.nfft) {
             z.par_chunks_mut(step)
                 .enumerate()
                 .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
@@ -370,9 +409,8 @@ impl Spectrum {
     ) -> Result<Vec<f64>, DiscreteError> {
         let (_, _, step) = self.layout(blocking, start, 0);
         let blocks = len.div_ceil(step.min(len).max(1));
-        if blocks >= 2 && blocks * self.nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
-        {
-            let mut z = vec![0.0; len];
+        if runs_in_parallel(blocks, self.nfft) {
+            let mut z = buffers::zeroed_in_parallel(len);
             self.convolve_into(x, exp_x, blocking, start, &mut z)?;
             return Ok(z);
         }
@@ -399,13 +437,15 @@ impl Spectrum {
     /// at the positions $m - 1, \dots, N - 1$ (no wrap-around), and the correlation that
     /// produces $g_{j_0+s}$ at position $s + m - 1$ reads exactly those. One block with
     /// $N \ge n + m - 1$ needs no offsets: nothing wraps.
-    pub(crate) fn ls_gradient_into(
+    ///
+    /// On one thread the blocks' outputs are appended to the result, which is never zeroed
+    /// first.
+    pub(crate) fn ls_gradient_vec(
         &self,
         (x, exp_x): (&[f64], i32),
         (y, exp_y): (&[f64], i32),
         blocking: Blocking,
-        g: &mut [f64],
-    ) -> Result<(), DiscreteError> {
+    ) -> Result<Vec<f64>, DiscreteError> {
         let (n, m, nfft) = (x.len(), self.m, self.nfft);
         // r = h*x − y = 2^{e_r}·(α·h'*x' − β·y'), e_r = max(e_h + e_x, e_y): α, β ≤ 1.
         let exp_r = (self.exp_h + exp_x).max(exp_y);
@@ -413,22 +453,12 @@ impl Spectrum {
         let beta = Pow2::new(exp_y - exp_r).factor();
         let (down_x, down_y) = (Pow2::new(-exp_x), Pow2::new(-exp_y));
         let up = Pow2::new(self.exp_h + exp_r);
-        // |ĥ'|²·N and conj(ĥ')·N... with the 1/N of the inverse folded in once: spec = ĥ'/N.
-        let nf = nfft as f64;
-        let mut filter_x = buffers::reals(self.spec.len());
-        let mut filter_y = buffers::complexes(self.spec.len());
-        for ((fx, fy), s) in filter_x.iter_mut().zip(filter_y.iter_mut()).zip(&self.spec) {
-            *fx = alpha * s.norm_sqr() * nf;
-            *fy = s.conj() * beta;
-        }
+        // spec = ĥ'/N carries the inverse's 1/N once: Ĝ/N = conj(spec)·(α·N·spec·X̂ − β·Ŷ),
+        // formed in the one pass that reads both spectra.
+        let alpha_n = alpha * nfft as f64;
         let combine = |w: &mut Work| {
-            for ((fx, fy), (cx, cy)) in w
-                .freq
-                .iter_mut()
-                .zip(w.freq2.iter())
-                .zip(filter_x.iter().zip(&filter_y))
-            {
-                *fx = *fx * *cx - fy * cy;
+            for ((fx, fy), s) in w.freq.iter_mut().zip(w.freq2.iter()).zip(&self.spec) {
+                *fx = s.conj() * (*s * *fx * alpha_n - fy * beta);
             }
         };
         let (step, offset) = match blocking {
@@ -438,7 +468,8 @@ impl Spectrum {
             }
             Blocking::Blocks => (nfft - 2 * (m - 1), m - 1),
         };
-        let block = |w: &mut Work, b: usize, out: &mut [f64]| {
+        // Block `b`'s outputs are left in `w.out[offset..]`.
+        let block = |w: &mut Work, b: usize| {
             let j0 = (b * step) as isize;
             let (sx, sy) = match blocking {
                 Blocking::Single => (0, 0),
@@ -462,29 +493,32 @@ impl Spectrum {
                 scratch,
                 ..
             } = w;
-            self.inverse(freq, buf, scratch)?;
-            for (gk, &c) in out.iter_mut().zip(&buf[offset..]) {
-                *gk = up.apply(c);
-            }
-            Ok(())
+            self.inverse(freq, buf, scratch)
         };
-        let blocks = g.len().div_ceil(step);
-        let done = if blocks >= 2
-            && blocks * nfft >= PARALLEL_POINTS
-            && rayon::current_num_threads() > 1
-        {
-            g.par_chunks_mut(step)
-                .enumerate()
-                .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
+        let blocks = n.div_ceil(step);
+        if runs_in_parallel(blocks, nfft) {
+            let mut g = buffers::zeroed_in_parallel(n);
+            g.par_chunks_mut(step).enumerate().try_for_each_init(
+                || self.work(),
+                |w, (b, out)| {
+                    block(w, b)?;
+                    for (gk, &c) in out.iter_mut().zip(&w.out[offset..]) {
+                        *gk = up.apply(c);
+                    }
+                    Ok::<_, DiscreteError>(())
+                },
+            )?;
+            Ok(g)
         } else {
             let mut w = self.work();
-            g.chunks_mut(step)
-                .enumerate()
-                .try_for_each(|(b, out)| block(&mut w, b, out))
-        };
-        buffers::release_reals(filter_x);
-        buffers::release_complexes(filter_y);
-        done
+            let mut g = Vec::with_capacity(n);
+            for b in 0..blocks {
+                block(&mut w, b)?;
+                let count = step.min(n - g.len());
+                g.extend(w.out[offset..offset + count].iter().map(|&c| up.apply(c)));
+            }
+            Ok(g)
+        }
     }
 }
 
@@ -582,14 +616,7 @@ pub(crate) fn fused_ls_gradient(
     (x, exp_x): (&[f64], i32),
     (y, exp_y): (&[f64], i32),
 ) -> Result<Vec<f64>, DiscreteError> {
-    let mut g = vec![0.0; x.len()];
-    Spectrum::new(h, sched.nfft)?.ls_gradient_into(
-        (x, exp_x),
-        (y, exp_y),
-        sched.blocking,
-        &mut g,
-    )?;
-    Ok(g)
+    Spectrum::new(h, sched.nfft)?.ls_gradient_vec((x, exp_x), (y, exp_y), sched.blocking)
 }
 
 /// `true` when the fused FFT gradient is expected to beat the direct sums.
@@ -687,14 +714,13 @@ mod tests {
             let r_inf = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
             for (nfft, blocking) in cases {
                 let spec = Spectrum::new(&h, nfft).unwrap();
-                let mut g = vec![0.0; n];
-                spec.ls_gradient_into(
-                    (&x, exponent_of_max(&x)),
-                    (&y, exponent_of_max(&y)),
-                    blocking,
-                    &mut g,
-                )
-                .unwrap();
+                let g = spec
+                    .ls_gradient_vec(
+                        (&x, exponent_of_max(&x)),
+                        (&y, exponent_of_max(&y)),
+                        blocking,
+                    )
+                    .unwrap();
                 // Two convolution-sized errors: the residual's (≲ c·ε·log₂N·‖h‖₁·(‖x‖∞+‖y‖∞)
                 // before the second product) and the correlation's, each multiplied by ‖h‖₁.
                 let tol = 16.0 * (nfft as f64).log2() * f64::EPSILON * h1 * (h1 + 1.0)
@@ -706,6 +732,110 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn two_threads_pick_blocks_that_divide_between_them() {
+        let pool = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+        };
+        let (n, m) = (1_000_000, 100_000);
+        let one = pool(1).install(|| gradient_schedule(n, m));
+        let two = pool(2).install(|| gradient_schedule(n, m));
+        assert_eq!(one.blocking, Blocking::Single);
+        assert_eq!(two.blocking, Blocking::Blocks);
+        let blocks = n.div_ceil(two.nfft - 2 * (m - 1));
+        assert!(blocks.is_multiple_of(2), "{two:?}: {blocks} blocks");
+        // More work in all, less on the busier thread.
+        assert!(two.cost_ns > one.cost_ns);
+        // A short kernel's many blocks divide evenly anyway: the same length on any count.
+        let short =
+            |t| pool(t).install(|| (conv_schedule(n, 1000, n + 999), gradient_schedule(n, 1000)));
+        assert_eq!(short(1), short(2));
+    }
+
+    /// Wall milliseconds per call (least and median of 9 rounds, the candidates interleaved
+    /// within each round so that the machine's drift falls on all of them alike) of the fused
+    /// gradient and of the convolution at 10⁶ × 10⁵ for the transform lengths from 327,680
+    /// up, on one and two threads, beside the cost model's choice: the measurements behind
+    /// [`schedule`]. `cargo test --release -p flipshift-discrete schedule_timings --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn schedule_timings() {
+        let (n, m) = (1_000_000usize, 100_000usize);
+        let (h, x) = (data(1, m), data(2, n));
+        let y: Vec<f64> = data(3, n + m - 1).iter().map(|v| 0.5 * v).collect();
+        let (ex, ey) = (exponent_of_max(&x), exponent_of_max(&y));
+        let single = smallest_table_len(n + m - 1);
+        let candidates: Vec<Schedule> = TRANSFORM_NS
+            .iter()
+            .filter(|&&(nfft, _)| (327_680..=single).contains(&nfft))
+            .map(|&(nfft, _)| Schedule {
+                nfft,
+                blocking: if nfft == single {
+                    Blocking::Single
+                } else {
+                    Blocking::Blocks
+                },
+                cost_ns: 0.0,
+            })
+            .collect();
+        let ms = |f: &dyn Fn()| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        };
+        for threads in [1usize, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                println!(
+                    "threads {threads}: the model picks N = {} for the gradient, {} for the \
+                     convolution",
+                    gradient_schedule(n, m).nfft,
+                    conv_schedule(n, m, n + m - 1).nfft
+                );
+                let mut grad = vec![Vec::new(); candidates.len()];
+                let mut conv = vec![Vec::new(); candidates.len()];
+                for _ in 0..10 {
+                    for (i, &sched) in candidates.iter().enumerate() {
+                        grad[i].push(ms(&|| {
+                            std::hint::black_box(
+                                fused_ls_gradient(&h, sched, (&x, ex), (&y, ey)).unwrap(),
+                            );
+                        }));
+                        conv[i].push(ms(&|| {
+                            std::hint::black_box(
+                                window_scheduled((&h, 0), (&x, ex), sched, 0, n + m - 1).unwrap(),
+                            );
+                        }));
+                    }
+                }
+                let summary = |t: &mut Vec<f64>| {
+                    t.remove(0); // the first round warms the buffers up
+                    t.sort_by(f64::total_cmp);
+                    format!("{:5.1} / {:5.1}", t[0], t[t.len() / 2])
+                };
+                for (i, sched) in candidates.iter().enumerate() {
+                    if sched.nfft <= 2 * (m - 1) {
+                        continue;
+                    }
+                    println!(
+                        "threads {threads} N {:>8} {:?}: gradient {} ms, convolution {} ms",
+                        sched.nfft,
+                        sched.blocking,
+                        summary(&mut grad[i]),
+                        summary(&mut conv[i])
+                    );
+                }
+            });
         }
     }
 

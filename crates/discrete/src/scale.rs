@@ -2,6 +2,7 @@
 //! brought to magnitudes near 1, solved, and the answer scaled back without a rounding error.
 
 use crate::error::{DiscreteError, check};
+use rayon::prelude::*;
 
 /// Multiplication by $2^e$ for $|e|$ up to about 2200, in at most two exact steps.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,9 +53,30 @@ pub(crate) fn exponent_of_max(v: &[f64]) -> i32 {
     exponent(max)
 }
 
+/// Entries per piece when [`scan`] splits a long vector over the threads.
+const SCAN_PIECE: usize = 1 << 16;
+
 /// One pass over `v`: the error [`check`] gives for an empty or non-finite vector, else the
-/// exponent of its largest entry ([`exponent_of_max`]).
+/// exponent of its largest entry ([`exponent_of_max`]). A vector of more than four pieces is
+/// scanned in pieces of [`SCAN_PIECE`] on the threads of the rayon pool (the maximum and the
+/// finiteness flag do not depend on the order: the result is the same on any number of
+/// threads).
 pub(crate) fn scan(what: &'static str, v: &[f64]) -> Result<i32, DiscreteError> {
+    let (m, all_ok) = if v.len() > 4 * SCAN_PIECE && rayon::current_num_threads() > 1 {
+        v.par_chunks(SCAN_PIECE)
+            .map(max_and_finite)
+            .reduce(|| (0.0, true), |a, b| (a.0.max(b.0), a.1 && b.1))
+    } else {
+        max_and_finite(v)
+    };
+    if !all_ok || v.is_empty() {
+        check(what, v)?;
+    }
+    Ok(exponent(m))
+}
+
+/// The largest magnitude in `v` and whether every entry is finite.
+fn max_and_finite(v: &[f64]) -> (f64, bool) {
     // Eight lanes of maxima and of "all finite" flags, so that the loop vectorises; the exact
     // error (with the first bad index) comes from `check` when a flag drops.
     let mut max = [0.0f64; 8];
@@ -68,16 +90,13 @@ pub(crate) fn scan(what: &'static str, v: &[f64]) -> Result<i32, DiscreteError> 
             ok[l] &= a <= f64::MAX;
         }
     }
-    let mut all_ok = ok.iter().all(|&f| f) && !v.is_empty();
+    let mut all_ok = ok.iter().all(|&f| f);
     let mut m = max.iter().fold(0.0f64, |a, &b| a.max(b));
     for &x in rest {
         all_ok &= x.is_finite();
         m = m.max(x.abs());
     }
-    if !all_ok {
-        check(what, v)?;
-    }
-    Ok(exponent(m))
+    (m, all_ok)
 }
 
 /// The exponent $e$ with $|v| \cdot 2^{-e} \in [\tfrac12, 1)$; 0 for 0 and non-finite `v`.
@@ -121,6 +140,19 @@ mod tests {
             Err(DiscreteError::NonFinite { index: 35, .. })
         ));
         assert!(matches!(scan("x", &[]), Err(DiscreteError::Empty { .. })));
+        // Long enough to be scanned in pieces on two threads: the same exponent and the same
+        // first bad index.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build();
+        let pool = pool.expect("a pool of two threads");
+        let mut long: Vec<f64> = (0..5 * SCAN_PIECE + 3).map(|i| (i % 977) as f64).collect();
+        long[3 * SCAN_PIECE + 5] = -4096.0;
+        assert_eq!(pool.install(|| scan("x", &long)), Ok(13));
+        long[4 * SCAN_PIECE + 1] = f64::INFINITY;
+        long[2 * SCAN_PIECE] = f64::NAN;
+        assert!(matches!(
+            pool.install(|| scan("x", &long)),
+            Err(DiscreteError::NonFinite { index, .. }) if index == 2 * SCAN_PIECE
+        ));
     }
 
     #[test]
