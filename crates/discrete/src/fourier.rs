@@ -82,10 +82,10 @@ pub(crate) struct Schedule {
     pub(crate) cost_ns: f64,
 }
 
-/// Whether `blocks` blocks of `nfft` points are spread over the threads of the current rayon
-/// pool (the same rule the block loops follow).
-fn runs_in_parallel(blocks: usize, nfft: usize) -> bool {
-    blocks >= 2 && blocks * nfft >= PARALLEL_POINTS && rayon::current_num_threads() > 1
+/// Whether `blocks` blocks of `nfft` points are spread over a pool of `threads` threads (the
+/// rule of the block loops and of the cost model).
+fn runs_in_parallel(blocks: usize, nfft: usize, threads: usize) -> bool {
+    threads > 1 && blocks >= 2 && blocks * nfft >= PARALLEL_POINTS
 }
 
 /// A schedule wins over the least-work one on several threads only if it is predicted to
@@ -107,45 +107,51 @@ const THREADED_GAIN: f64 = 0.8;
 /// it the rounding of the result, can depend on the number of threads; for a given length
 /// the result is the same bit for bit on any number of threads.
 fn schedule(n: usize, m: usize, outputs: usize, passes: f64, overlap: usize) -> Schedule {
-    let per_block = |nfft: usize| passes * transform_ns(nfft) + BLOCK_NS_PER_POINT * nfft as f64;
-    // The kernel's own transform: one forward, about half a pair.
-    let kernel = |nfft: usize| 0.5 * transform_ns(nfft) + CALL_NS;
+    // From a transform pair's time: one block's, and the kernel's own transform (one forward,
+    // about half a pair).
+    let per_block = |pair_ns: f64, nfft: usize| passes * pair_ns + BLOCK_NS_PER_POINT * nfft as f64;
+    let kernel = |pair_ns: f64| 0.5 * pair_ns + CALL_NS;
+    // Asked once: this runs for every call, small ones included.
     let threads = rayon::current_num_threads().max(1);
     let single_len = smallest_table_len(n + m - 1);
-    let single = per_block(single_len) + kernel(single_len);
-    // (schedule, predicted wall time on this pool) for every candidate.
-    let mut candidates = vec![(
+    let single_pair = transform_ns(single_len);
+    let single = per_block(single_pair, single_len) + kernel(single_pair);
+    // (schedule, predicted wall time on this pool): the least work and the soonest done.
+    let first = (
         Schedule {
             nfft: single_len,
             blocking: Blocking::Single,
             cost_ns: single,
         },
         single,
-    )];
-    for &(nfft, _) in TRANSFORM_NS {
+    );
+    let (mut least_work, mut soonest) = (first, first);
+    for &(nfft, pair_ns) in TRANSFORM_NS {
         if nfft <= overlap || nfft >= single_len {
             continue;
         }
         let blocks = outputs.div_ceil(nfft - overlap);
-        let rounds = if runs_in_parallel(blocks, nfft) {
+        let rounds = if runs_in_parallel(blocks, nfft, threads) {
             blocks.div_ceil(threads)
         } else {
             blocks
         };
-        let schedule = Schedule {
-            nfft,
-            blocking: Blocking::Blocks,
-            cost_ns: blocks as f64 * per_block(nfft) + kernel(nfft),
-        };
-        candidates.push((schedule, rounds as f64 * per_block(nfft) + kernel(nfft)));
+        let (block, kernel) = (per_block(pair_ns, nfft), kernel(pair_ns));
+        let candidate = (
+            Schedule {
+                nfft,
+                blocking: Blocking::Blocks,
+                cost_ns: blocks as f64 * block + kernel,
+            },
+            rounds as f64 * block + kernel,
+        );
+        if candidate.0.cost_ns < least_work.0.cost_ns {
+            least_work = candidate;
+        }
+        if candidate.1 < soonest.1 {
+            soonest = candidate;
+        }
     }
-    let least_work = candidates.iter().copied().fold(candidates[0], |a, b| {
-        if b.0.cost_ns < a.0.cost_ns { b } else { a }
-    });
-    let soonest = candidates
-        .iter()
-        .copied()
-        .fold(candidates[0], |a, b| if b.1 < a.1 { b } else { a });
     if soonest.1 < THREADED_GAIN * least_work.1 {
         soonest.0
     } else {
@@ -248,6 +254,21 @@ impl Drop for Work {
         buffers::release_complexes(std::mem::take(&mut self.freq));
         buffers::release_complexes(std::mem::take(&mut self.freq2));
         buffers::release_complexes(std::mem::take(&mut self.scratch));
+    }
+}
+
+/// The fused gradient's two filters, shared by its blocks and released to the pool after.
+struct Filters {
+    /// $\alpha N |\hat h'/N|^2$.
+    filter_x: Vec<f64>,
+    /// $\beta\, \overline{\hat h'/N}$.
+    filter_y: Vec<Complex<f64>>,
+}
+
+impl Drop for Filters {
+    fn drop(&mut self) {
+        buffers::release_reals(std::mem::take(&mut self.filter_x));
+        buffers::release_complexes(std::mem::take(&mut self.filter_y));
     }
 }
 
@@ -385,7 +406,7 @@ impl Spectrum {
         let (_, _, step) = self.layout(blocking, start, 0);
         let step = step.min(z.len()).max(1);
         let blocks = z.len().div_ceil(step);
-        if runs_in_parallel(blocks, self.nfft) {
+        if runs_in_parallel(blocks, self.nfft, rayon::current_num_threads()) {
             z.par_chunks_mut(step)
                 .enumerate()
                 .try_for_each_init(|| self.work(), |w, (b, out)| block(w, b, out))
@@ -409,7 +430,7 @@ impl Spectrum {
     ) -> Result<Vec<f64>, DiscreteError> {
         let (_, _, step) = self.layout(blocking, start, 0);
         let blocks = len.div_ceil(step.min(len).max(1));
-        if runs_in_parallel(blocks, self.nfft) {
+        if runs_in_parallel(blocks, self.nfft, rayon::current_num_threads()) {
             let mut z = buffers::zeroed_in_parallel(len);
             self.convolve_into(x, exp_x, blocking, start, &mut z)?;
             return Ok(z);
@@ -453,20 +474,43 @@ impl Spectrum {
         let beta = Pow2::new(exp_y - exp_r).factor();
         let (down_x, down_y) = (Pow2::new(-exp_x), Pow2::new(-exp_y));
         let up = Pow2::new(self.exp_h + exp_r);
-        // spec = ĥ'/N carries the inverse's 1/N once: Ĝ/N = conj(spec)·(α·N·spec·X̂ − β·Ŷ),
-        // formed in the one pass that reads both spectra.
-        let alpha_n = alpha * nfft as f64;
-        let combine = |w: &mut Work| {
-            for ((fx, fy), s) in w.freq.iter_mut().zip(w.freq2.iter()).zip(&self.spec) {
-                *fx = s.conj() * (*s * *fx * alpha_n - fy * beta);
-            }
-        };
         let (step, offset) = match blocking {
             Blocking::Single => {
                 debug_assert!(nfft >= n + m - 1);
                 (n, 0usize)
             }
             Blocking::Blocks => (nfft - 2 * (m - 1), m - 1),
+        };
+        let blocks = n.div_ceil(step);
+        // spec = ĥ'/N carries the inverse's 1/N once: Ĝ/N = α·N·|spec|²·X̂ − β·conj(spec)·Ŷ.
+        // Several blocks share the two filters, formed once; a single block forms them in the
+        // pass that reads both spectra (a pass of its own would stream them through memory).
+        let alpha_n = alpha * nfft as f64;
+        let filters = (blocks > 1).then(|| {
+            let mut filter_x = buffers::reals_overwritten(self.spec.len());
+            let mut filter_y = buffers::complexes_overwritten(self.spec.len());
+            for ((fx, fy), s) in filter_x.iter_mut().zip(filter_y.iter_mut()).zip(&self.spec) {
+                *fx = alpha_n * s.norm_sqr();
+                *fy = s.conj() * beta;
+            }
+            Filters { filter_x, filter_y }
+        });
+        let combine = |w: &mut Work| match &filters {
+            Some(f) => {
+                for ((fx, fy), (cx, cy)) in w
+                    .freq
+                    .iter_mut()
+                    .zip(w.freq2.iter())
+                    .zip(f.filter_x.iter().zip(&f.filter_y))
+                {
+                    *fx = *fx * *cx - fy * cy;
+                }
+            }
+            None => {
+                for ((fx, fy), s) in w.freq.iter_mut().zip(w.freq2.iter()).zip(&self.spec) {
+                    *fx = s.conj() * (*s * *fx * alpha_n - fy * beta);
+                }
+            }
         };
         // Block `b`'s outputs are left in `w.out[offset..]`.
         let block = |w: &mut Work, b: usize| {
@@ -495,8 +539,7 @@ impl Spectrum {
             } = w;
             self.inverse(freq, buf, scratch)
         };
-        let blocks = n.div_ceil(step);
-        if runs_in_parallel(blocks, nfft) {
+        if runs_in_parallel(blocks, nfft, rayon::current_num_threads()) {
             let mut g = buffers::zeroed_in_parallel(n);
             g.par_chunks_mut(step).enumerate().try_for_each_init(
                 || self.work(),
