@@ -15,33 +15,57 @@
 //! and the results scaled back (exact), so the transforms neither overflow nor underflow
 //! unless the answer itself does.
 
+use crate::buffers;
 use crate::error::{DiscreteError, check};
+use crate::fourier::{fft_err, fill, plans};
 use crate::scale::{Pow2, exponent_of_max};
 use crate::toeplitz::Layout;
 use nalgebra::DMatrix;
-use rustfft::FftPlanner;
-use rustfft::num_complex::Complex;
+use realfft::num_complex::Complex;
 
-/// The spectrum of `v` (real, length `n`, zero-padded), scaled by $2^{-e}$ first; returns the
-/// spectrum and $e$.
-fn spectrum(v: &[f64], n: usize) -> (Vec<Complex<f64>>, i32) {
+/// The half spectrum $\hat v_0, \dots, \hat v_{\lfloor n/2 \rfloor}$ of `v` (real,
+/// zero-padded to length `n`), scaled by $2^{-e}$ first; returns it and $e$. The other half is
+/// its mirror, $\hat v_{n-k} = \overline{\hat v_k}$. Real transforms from the thread's
+/// cached plans (planning a length anew costs many transforms of it).
+fn spectrum(v: &[f64], n: usize) -> Result<(Vec<Complex<f64>>, i32), DiscreteError> {
     let e = exponent_of_max(v);
-    let down = Pow2::new(-e);
-    let mut buf = vec![Complex::new(0.0, 0.0); n];
-    for (b, &x) in buf.iter_mut().zip(v) {
-        b.re = down.apply(x);
-    }
-    FftPlanner::new().plan_fft_forward(n).process(&mut buf);
-    (buf, e)
+    let (fwd, _) = plans(n);
+    let mut buf = buffers::reals_overwritten(n);
+    fill(&mut buf, v, 0, Pow2::new(-e));
+    let mut spec = fwd.make_output_vec();
+    let mut scratch = buffers::complexes_overwritten(fwd.get_scratch_len());
+    let done = fwd.process_with_scratch(&mut buf, &mut spec, &mut scratch);
+    buffers::release_reals(buf);
+    buffers::release_complexes(scratch);
+    done.map_err(fft_err)?;
+    Ok((spec, e))
 }
 
-/// The real part of the inverse DFT of `spec` (normalised by $1/n$), scaled by $2^e$.
-fn inverse_real(mut spec: Vec<Complex<f64>>, e: i32) -> Vec<f64> {
-    let n = spec.len();
-    FftPlanner::new().plan_fft_inverse(n).process(&mut spec);
+/// The inverse DFT (normalised by $1/n$) of the half spectrum `spec` of a real signal of
+/// length `n`, scaled by $2^e$. The imaginary parts of the bins that must be real (zero
+/// frequency, and $n/2$ for even $n$) are rounding noise of a product of spectra and are
+/// cleared first.
+fn inverse_real(mut spec: Vec<Complex<f64>>, n: usize, e: i32) -> Result<Vec<f64>, DiscreteError> {
+    let (_, inv) = plans(n);
+    if let Some(c) = spec.first_mut() {
+        c.im = 0.0;
+    }
+    if n.is_multiple_of(2)
+        && let Some(c) = spec.last_mut()
+    {
+        c.im = 0.0;
+    }
+    let mut out = vec![0.0; n];
+    let mut scratch = buffers::complexes_overwritten(inv.get_scratch_len());
+    let done = inv.process_with_scratch(&mut spec, &mut out, &mut scratch);
+    buffers::release_complexes(scratch);
+    done.map_err(fft_err)?;
     let up = Pow2::new(e);
     let inv_n = 1.0 / n as f64;
-    spec.iter().map(|c| up.apply(c.re * inv_n)).collect()
+    for v in &mut out {
+        *v = up.apply(*v * inv_n);
+    }
+    Ok(out)
 }
 
 /// A kernel no longer than the signal, both valid.
@@ -71,17 +95,17 @@ enum Side {
     Adjoint,
 }
 
-fn apply(h: &[f64], x: &[f64], side: Side) -> Vec<f64> {
+fn apply(h: &[f64], x: &[f64], side: Side) -> Result<Vec<f64>, DiscreteError> {
     let n = x.len();
-    let (hs, eh) = spectrum(h, n);
-    let (mut xs, ex) = spectrum(x, n);
+    let (hs, eh) = spectrum(h, n)?;
+    let (mut xs, ex) = spectrum(x, n)?;
     for (a, b) in xs.iter_mut().zip(&hs) {
         *a *= match side {
             Side::Forward => *b,
             Side::Adjoint => b.conj(),
         };
     }
-    inverse_real(xs, eh + ex)
+    inverse_real(xs, n, eh + ex)
 }
 
 /// The circular convolution $z = Hx$, $z_k = \sum_j h_{(k-j) \bmod n}\\, x_j$, of length
@@ -97,7 +121,7 @@ fn apply(h: &[f64], x: &[f64], side: Side) -> Vec<f64> {
 /// ```
 pub fn circular_convolve(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     check_pair(h, x, "x")?;
-    Ok(apply(h, x, Side::Forward))
+    apply(h, x, Side::Forward)
 }
 
 /// The circular correlation of `x` with `h`: $c = H^\top x$, $c_k = \sum_j h_j\\,
@@ -105,7 +129,7 @@ pub fn circular_convolve(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError
 /// `ifft(fft(x) * conj(fft(h, n))).real`.
 pub fn circular_correlate(h: &[f64], x: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     check_pair(h, x, "x")?;
-    Ok(apply(h, x, Side::Adjoint))
+    apply(h, x, Side::Adjoint)
 }
 
 /// The $n \times n$ circulant matrix $H_{kj} = h_{(k-j) \bmod n}$ with $Hx$ =
@@ -150,7 +174,7 @@ fn residual(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> 
             expected: format!("circular mode needs y as long as x ({})", x.len()),
         });
     }
-    let z = apply(h, x, Side::Forward);
+    let z = apply(h, x, Side::Forward)?;
     Ok(z.iter().zip(y).map(|(a, b)| a - b).collect())
 }
 
@@ -169,7 +193,7 @@ pub fn circular_ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, Discrete
 /// circular correlation of $h$ with the residual.
 pub fn circular_ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     let r = residual(h, x, y)?;
-    Ok(apply(h, &r, Side::Adjoint))
+    apply(h, &r, Side::Adjoint)
 }
 
 /// What [`circular_solve`] reports besides the solution.
@@ -207,10 +231,11 @@ pub fn circular_solve(
             reason: format!("must be finite and ≥ 0, got {lambda}"),
         });
     }
-    let (hs, eh) = spectrum(h, n);
-    let (ys, ey) = spectrum(y, n);
+    let (hs, eh) = spectrum(h, n)?;
+    let (ys, ey) = spectrum(y, n)?;
     // λ in the units of the scaled kernel: |ĥ|² scales by 2^{-2eh}.
     let lam = Pow2::new(-2 * eh).apply(lambda);
+    // The half spectrum holds every modulus (|ĥ_{n−k}| = |ĥ_k|), and the first smallest one.
     let moduli: Vec<f64> = hs.iter().map(|c| c.norm()).collect();
     let max = moduli.iter().fold(0.0f64, |a, &b| a.max(b));
     let (kmin, min) = moduli
@@ -236,7 +261,7 @@ pub fn circular_solve(
         .zip(&ys)
         .map(|(a, b)| a.conj() * b / (a.norm_sqr() + lam))
         .collect();
-    let x = inverse_real(xs, ey - eh);
+    let x = inverse_real(xs, n, ey - eh)?;
     if let Some((index, &value)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(DiscreteError::NonFinite {
             what: "the solution x",
@@ -244,11 +269,28 @@ pub fn circular_solve(
             value,
         });
     }
-    // The residual of the normal equations, in the original scale, by the same transforms.
-    let hx = apply(h, &x, Side::Forward);
-    let hthx = apply(h, &hx, Side::Adjoint);
-    let hty = apply(h, y, Side::Adjoint);
-    let r: Vec<f64> = (0..n).map(|i| hthx[i] + lambda * x[i] - hty[i]).collect();
+    // The residual of the normal equations, in the original scale: the computed x transformed
+    // again, HᵀHx + λx − Hᵀy formed from its spectrum and the kernel's, and brought back.
+    let (xs, ex) = spectrum(&x, n)?;
+    let (up_x, up_y) = (Pow2::new(ex + 2 * eh), Pow2::new(ey + eh));
+    let x_scale = Pow2::new(ex);
+    let (rs, htys): (Vec<Complex<f64>>, Vec<Complex<f64>>) = hs
+        .iter()
+        .zip(&xs)
+        .zip(&ys)
+        .map(|((a, u), b)| {
+            let hty = a.conj() * b;
+            // Each term brought to the original scale on its own (two exact steps: no
+            // intermediate overflow unless the term itself overflows).
+            let up = |p: Pow2, c: Complex<f64>| Complex::new(p.apply(c.re), p.apply(c.im));
+            (
+                up(up_x, u * a.norm_sqr()) + up(x_scale, u * lambda) - up(up_y, hty),
+                hty,
+            )
+        })
+        .unzip();
+    let r = inverse_real(rs, n, 0)?;
+    let hty = inverse_real(htys, n, ey + eh)?;
     let norm = |v: &[f64]| {
         let big = v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
         if big == 0.0 {
@@ -275,7 +317,13 @@ pub fn circular_solve(
 pub fn circulant_eigenvalues(h: &[f64], n: usize) -> Result<Vec<(f64, f64)>, DiscreteError> {
     check("h", h)?;
     check_len(h, n)?;
-    let (s, e) = spectrum(h, n);
+    let (s, e) = spectrum(h, n)?;
     let up = Pow2::new(e);
-    Ok(s.iter().map(|c| (up.apply(c.re), up.apply(c.im))).collect())
+    // The second half mirrors the first: ĥ_{n−k} = conj(ĥ_k).
+    Ok((0..n)
+        .map(|k| {
+            let c = if k < s.len() { s[k] } else { s[n - k].conj() };
+            (up.apply(c.re), up.apply(c.im))
+        })
+        .collect())
 }

@@ -202,4 +202,16 @@ fn extreme_scales_neither_overflow_nor_underflow() {
     let tiny = [1e-310, 3e-310];
     let z = circular_convolve(&[2.0], &tiny).unwrap();
     assert!((z[1] - 6e-310).abs() <= 1e-323, "{:e}", z[1]);
+    // The solve and its residual check: h·2^300 and y·2^−600 give x·2^−900 exactly (powers of
+    // two), with λ·2^600 — and the same relative residual as the unscaled problem.
+    let (h, y) = ([1.0, 0.5, -0.25], [1.0, -2.0, 0.5, 3.0, 1.5]);
+    let (x, info) = circular_solve(&h, &y, 0.1).unwrap();
+    let s = |v: &[f64], e: i32| -> Vec<f64> { v.iter().map(|a| a * 2f64.powi(e)).collect() };
+    let (xs, big) = circular_solve(&s(&h, 300), &s(&y, -600), 0.1 * 2f64.powi(600)).unwrap();
+    assert_close("scaled solve", &s(&xs, 900), &x);
+    assert!(
+        info.residual_norm < 1e-14 && big.residual_norm < 1e-14,
+        "{info:?} {big:?}"
+    );
+    assert!((big.condition - info.condition).abs() <= 1e-12 * info.condition);
 }
