@@ -148,3 +148,75 @@ fn solve_normal(b: Bencher, method: &str) {
         flipshift_discrete::solve_normal(black_box(&h), black_box(&y), lambda, method).unwrap()
     });
 }
+
+// ---- the adjoints, the least-squares cost and residual, and the circular (periodic) operators.
+
+#[divan::bench(args = [1009, 4096])]
+fn fft_conv_apply_adjoint(b: Bencher, n: usize) {
+    let op = FftConv::new(&data(63), n, Mode::Full).unwrap();
+    let y = DVector::from_vec(data(n + 62));
+    b.bench(|| op.apply_adjoint(black_box(&y)).unwrap());
+}
+
+#[divan::bench(args = [(10_000, 128), (1_000_000, 1_000)])]
+fn ls_residual(b: Bencher, (n, m): (usize, usize)) {
+    let (x, h, y) = (data(n), data(m), data(n + m - 1));
+    b.bench(|| {
+        flipshift_discrete::ls_residual(black_box(&h), black_box(&x), black_box(&y)).unwrap()
+    });
+}
+
+#[divan::bench(args = [(10_000, 128), (1_000_000, 1_000)])]
+fn ls_cost(b: Bencher, (n, m): (usize, usize)) {
+    let (x, h, y) = (data(n), data(m), data(n + m - 1));
+    b.bench(|| flipshift_discrete::ls_cost(black_box(&h), black_box(&x), black_box(&y)).unwrap());
+}
+
+/// Periodic signals of length n (a power of two, a prime, 7-smooth) against a kernel of 63.
+const PERIODS: &[usize] = &[4096, 4093, 100_000];
+
+#[divan::bench(args = PERIODS)]
+fn circular_convolve(b: Bencher, n: usize) {
+    let (x, h) = (data(n), data(63));
+    b.bench(|| flipshift_discrete::circular_convolve(black_box(&h), black_box(&x)).unwrap());
+}
+
+#[divan::bench(args = PERIODS)]
+fn circular_correlate(b: Bencher, n: usize) {
+    let (x, h) = (data(n), data(63));
+    b.bench(|| flipshift_discrete::circular_correlate(black_box(&h), black_box(&x)).unwrap());
+}
+
+#[divan::bench(args = PERIODS)]
+fn circular_ls_gradient(b: Bencher, n: usize) {
+    let (x, h, y) = (data(n), data(63), data(n + 1)[1..].to_vec());
+    b.bench(|| {
+        flipshift_discrete::circular_ls_gradient(black_box(&h), black_box(&x), black_box(&y))
+            .unwrap()
+    });
+}
+
+#[divan::bench(args = PERIODS)]
+fn circular_solve(b: Bencher, n: usize) {
+    let (h, y) = (data(63), data(n));
+    b.bench(|| flipshift_discrete::circular_solve(black_box(&h), black_box(&y), 1e-3).unwrap());
+}
+
+#[divan::bench(args = PERIODS)]
+fn circulant_eigenvalues(b: Bencher, n: usize) {
+    let h = data(63);
+    b.bench(|| flipshift_discrete::circulant_eigenvalues(black_box(&h), n).unwrap());
+}
+
+#[divan::bench(args = [256, 1024])]
+fn circular_jacobian(b: Bencher, n: usize) {
+    let h = data(63);
+    b.bench(|| {
+        flipshift_discrete::circular_jacobian(
+            black_box(&h),
+            n,
+            flipshift_discrete::Layout::Numerator,
+        )
+        .unwrap()
+    });
+}
