@@ -58,6 +58,19 @@ pub enum DiscreteError {
         /// Final relative residual.
         residual: f64,
     },
+    /// A value computed from finite inputs that is not finite: the inputs are too large for
+    /// the double range (or a loss is evaluated outside its domain).
+    #[error(
+        "{what} is {value} at entry {index} although every input is finite: the inputs are too large for the double range; scale them down"
+    )]
+    Overflow {
+        /// The computed quantity.
+        what: &'static str,
+        /// Position of its first non-finite entry.
+        index: usize,
+        /// The entry.
+        value: f64,
+    },
     /// An FFT library failure (a length mismatch inside the library; not expected).
     #[error("fft failed: {0}")]
     Fft(String),
@@ -100,4 +113,13 @@ pub(crate) fn check_kernel(h: &[f64], n: usize) -> Result<(), DiscreteError> {
         });
     }
     Ok(())
+}
+
+/// A computed quantity `what` that is finite everywhere, or [`DiscreteError::Overflow`] at its
+/// first non-finite entry (an input check would name it as if the user had given it).
+pub(crate) fn check_computed(what: &'static str, v: &[f64]) -> Result<(), DiscreteError> {
+    match v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        Some((index, &value)) => Err(DiscreteError::Overflow { what, index, value }),
+        None => Ok(()),
+    }
 }

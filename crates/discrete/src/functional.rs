@@ -3,7 +3,7 @@
 
 use crate::bridge::Grid;
 use crate::convolution::{Method, Mode, convolve, correlate};
-use crate::error::DiscreteError;
+use crate::error::{DiscreteError, check_computed};
 use crate::optimize::Objective;
 use flipshift_continuous::{ContinuousError, Expr};
 use nalgebra::DMatrix;
@@ -265,6 +265,7 @@ impl DiscreteFunctional {
                 gu.push(w * eval(&d.g_u, &vars, "the data term's G_u")?);
             }
             // Hᵀw is the valid-mode correlation of w with h.
+            check_computed("the data term's G_u(h*x)", &gu)?;
             let adj = correlate(&d.h, &gu, Mode::Valid, Method::Auto)?;
             for (gj, aj) in grad.iter_mut().zip(adj) {
                 *gj += dt * dt * aj;
@@ -367,6 +368,7 @@ impl DiscreteFunctional {
                 .zip(self.data_curvature(x)?)
                 .map(|(hv, c)| c * hv)
                 .collect();
+            check_computed("the data term's curvature times h*v", &w)?;
             let adj = correlate(&d.h, &w, Mode::Valid, Method::Auto)?;
             for (o, a) in out.iter_mut().zip(adj) {
                 *o += dt * dt * dt * a;

@@ -7,7 +7,7 @@
 //! $H^\top y$ is the cross-correlation of $y$ with $h$ — neither needs $H$.
 
 use crate::convolution::{Method, Mode, convolve, correlate};
-use crate::error::{DiscreteError, check};
+use crate::error::{DiscreteError, check, check_computed};
 use crate::fourier;
 use crate::scale::{Pow2, exponent, exponent_of_max, scan};
 use crate::toeplitz_solvers::{
@@ -69,11 +69,15 @@ pub fn ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, Discrete
     check_y_len(h, x, y)?;
     // One pass of overlap-save blocks, each transforming its stretch of x and y and inverting
     // ĥ̄(ĥX̂ − Ŷ), where the cost model says it beats the direct sums; small problems go direct.
-    if fourier::fft_gradient_is_faster(x.len(), h.len()) {
-        return fourier::ls_gradient(h, (x, exp_x), (y, exp_y));
-    }
-    let r = ls_residual(h, x, y)?;
-    correlate(h, &r, Mode::Valid, Method::Direct)
+    let g = if fourier::fft_gradient_is_faster(x.len(), h.len()) {
+        fourier::ls_gradient(h, (x, exp_x), (y, exp_y))?
+    } else {
+        let r = ls_residual(h, x, y)?;
+        check_computed("the residual h*x − y", &r)?;
+        correlate(h, &r, Mode::Valid, Method::Direct)?
+    };
+    check_computed("the gradient Hᵀ(h*x − y)", &g)?;
+    Ok(g)
 }
 
 /// The autocorrelation $a_k = \sum_i h_i h_{i+k}$, $k = 0, \dots, m-1$: the first column of

@@ -78,6 +78,34 @@ fn wrong_lengths_and_bad_values_are_errors() {
 }
 
 #[test]
+fn a_gradient_beyond_the_double_range_is_an_overflow_error_not_a_bad_input() {
+    // Every input finite; h*x = 1e600 (the residual overflows, direct path) or
+    // Hᵀr = (1e200)²·1e100 (the gradient does, with a finite residual).
+    match ls_gradient(&[1e300, 1.0], &[1e300], &[0.0, 0.0]) {
+        Err(DiscreteError::Overflow { what, index: 0, .. }) => {
+            assert_eq!(what, "the residual h*x − y")
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = ls_gradient(&[1e200, 1.0], &[1e100], &[0.0, 0.0]).unwrap_err();
+    assert!(
+        matches!(e, DiscreteError::Overflow { index: 0, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("the gradient Hᵀ(h*x − y) is inf at entry 0")
+    );
+    // The FFT path (long enough for the cost model to take it) says the same.
+    let (h, x) = (vec![1e200; 300], vec![1e100; 3000]);
+    let y = vec![0.0; 3299];
+    assert!(matches!(
+        ls_gradient(&h, &x, &y),
+        Err(DiscreteError::Overflow { .. })
+    ));
+}
+
+#[test]
 fn autocorrelation_is_the_first_column_of_hth() {
     let h = lcg(3, 6);
     let a = autocorrelation(&h).unwrap();

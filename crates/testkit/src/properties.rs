@@ -13,11 +13,13 @@
 //!   reported bounds.
 //! - [`direct_agrees_with_fft`]: the fast paths of the discrete convolution agree with the
 //!   direct sum within $8 (n + m)\\,\varepsilon \sum|h| \max|x|$.
+//! - [`gradient_agrees_with_direct`]: the least-squares gradient $H^\top(h * x - y)$ agrees
+//!   with the direct residual and correlation within that bound carried through both products.
 
 use crate::strategies::families::FamilyPair;
 use crate::strategies::signals::{FastPath, SignalPair};
 use flipshift_continuous::{Expr, Func, QuadParams, RealFn, convolve_lenient, convolve_symbolic};
-use flipshift_discrete::{Method, Plan, convolve, correlate};
+use flipshift_discrete::{DiscreteError, Method, Mode, Plan, convolve, correlate, ls_gradient};
 
 /// Points every expression is evaluated at (0 and ±½ sit on the jumps of `step` and `rect`).
 pub const POINTS: [f64; 8] = [-1.7, -0.5, -0.45, 0.0, 0.3, 0.5, 0.77, 2.1];
@@ -592,6 +594,70 @@ pub fn direct_agrees_with_fft(p: &SignalPair) -> Result<(), String> {
         if !((d - f).abs() <= tol) {
             return Err(format!(
                 "{}\n entry {k}: direct {d:e}, fast {f:e}, difference {:e} > {tol:e}",
+                describe(),
+                (d - f).abs()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The least-squares gradient $g = H^\top(h * x - y)$ of [`ls_gradient`] (FFT blocks or one
+/// transform, whichever the cost model picks, or the direct sums for small problems) against
+/// the direct residual and the direct correlation, for the pair's $h$ and $x$ and the data
+/// $y_i = x_{i \bmod n} / 2$ ($n + m - 1$ entries, so that every block reads data of its own).
+///
+/// Bound: the residual's error is the convolution's, $8(n + m)\\,\varepsilon\\,(\sum|h|
+/// \max|x| + \max|y|)$; the correlation multiplies it by $\sum|h|$ and adds its own,
+/// $8(n + m)\\,\varepsilon \sum|h| \max|r|$; twice that covers the reference's own rounding.
+pub fn gradient_agrees_with_direct(p: &SignalPair) -> Result<(), String> {
+    let (h, x) = (&p.h, &p.x);
+    let (n, m) = (x.len(), h.len());
+    if n == 0 || m == 0 {
+        return Ok(());
+    }
+    let y: Vec<f64> = (0..n + m - 1).map(|i| 0.5 * x[i % n]).collect();
+    let describe = || format!("m = {m}, n = {n}\n  h = {h:?}\n  x = {x:?}");
+    let max = |v: &[f64]| v.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let norm1: f64 = h.iter().map(|v| v.abs()).sum();
+    let fast = ls_gradient(h, x, &y);
+    // |g| ≤ Σ|h|·(Σ|h|·max|x| + max|y|): near the end of the double range the gradient or the
+    // reference may overflow, and an error that says so is the right answer; below it, both
+    // must be finite.
+    if !(norm1 * (norm1 * max(x) + max(&y)) < f64::MAX / 4.0) {
+        return match fast {
+            Ok(_) | Err(DiscreteError::Overflow { .. }) => Ok(()),
+            Err(e) => Err(format!(
+                "{}\n near overflow, not an overflow error: {e}",
+                describe()
+            )),
+        };
+    }
+    let fast = fast.map_err(|e| format!("{}\n ls_gradient: {e}", describe()))?;
+    let direct = convolve(h, x, Mode::Full, Method::Direct)
+        .and_then(|hx| {
+            let r: Vec<f64> = hx.iter().zip(&y).map(|(a, b)| a - b).collect();
+            correlate(h, &r, Mode::Valid, Method::Direct).map(|g| (g, r))
+        })
+        .map_err(|e| format!("{}\n direct: {e}", describe()))?;
+    let (direct, r) = direct;
+    if direct.len() != n || fast.len() != n {
+        return Err(format!(
+            "{}\n lengths: direct {}, fast {}, n {n}",
+            describe(),
+            direct.len(),
+            fast.len()
+        ));
+    }
+    let eps = 8.0 * (n + m) as f64 * f64::EPSILON;
+    // Products of norms first (ε·Σ|h| alone underflows for a subnormal kernel).
+    let residual_err = (norm1 * max(x) + max(&y)) * eps;
+    let tol =
+        2.0 * (norm1 * residual_err + (norm1 * max(&r)) * eps) + (n + m) as f64 * f64::from_bits(1);
+    for (k, (d, f)) in direct.iter().zip(&fast).enumerate() {
+        if !((d - f).abs() <= tol) {
+            return Err(format!(
+                "{}\n gradient entry {k}: direct {d:e}, fast {f:e}, difference {:e} > {tol:e}",
                 describe(),
                 (d - f).abs()
             ));
