@@ -208,10 +208,13 @@ fn extreme_scales_neither_overflow_nor_underflow() {
     let (x, info) = circular_solve(&h, &y, 0.1).unwrap();
     let s = |v: &[f64], e: i32| -> Vec<f64> { v.iter().map(|a| a * 2f64.powi(e)).collect() };
     let (xs, big) = circular_solve(&s(&h, 300), &s(&y, -600), 0.1 * 2f64.powi(600)).unwrap();
-    assert_close("scaled solve", &s(&xs, 900), &x);
-    assert!(
-        info.residual_norm < 1e-14 && big.residual_norm < 1e-14,
-        "{info:?} {big:?}"
-    );
-    assert!((big.condition - info.condition).abs() <= 1e-12 * info.condition);
+    // Every scaling is by a power of two and no value leaves the normal range: the same
+    // arithmetic, so the same bits.
+    assert_eq!(s(&xs, 900), x);
+    assert_eq!(big.residual_norm, info.residual_norm);
+    assert_eq!(big.condition, info.condition);
+    // And the residual check does check: the normal equations hold to the transforms'
+    // rounding, a few ε·log₂n relative, amplified at most by the condition number.
+    let rounding = 8.0 * f64::EPSILON * 5f64.log2() * info.condition;
+    assert!(info.residual_norm <= rounding, "{info:?} > {rounding:e}");
 }
