@@ -16,7 +16,7 @@
 //! unless the answer itself does.
 
 use crate::buffers;
-use crate::error::{DiscreteError, check};
+use crate::error::{DiscreteError, check, check_computed};
 use crate::fourier::{fft_err, fill, plans};
 use crate::scale::{Pow2, exponent_of_max};
 use crate::toeplitz::Layout;
@@ -193,7 +193,10 @@ pub fn circular_ls_cost(h: &[f64], x: &[f64], y: &[f64]) -> Result<f64, Discrete
 /// circular correlation of $h$ with the residual.
 pub fn circular_ls_gradient(h: &[f64], x: &[f64], y: &[f64]) -> Result<Vec<f64>, DiscreteError> {
     let r = residual(h, x, y)?;
-    apply(h, &r, Side::Adjoint)
+    check_computed("the residual Hx − y", &r)?;
+    let g = apply(h, &r, Side::Adjoint)?;
+    check_computed("the gradient Hᵀ(Hx − y)", &g)?;
+    Ok(g)
 }
 
 /// What [`circular_solve`] reports besides the solution.

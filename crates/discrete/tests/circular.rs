@@ -193,6 +193,24 @@ fn bad_lengths_and_values_are_refused() {
 }
 
 #[test]
+fn a_gradient_beyond_the_double_range_is_an_overflow_error() {
+    // (Hx)_0 = 1e300·1e300 overflows although every input is finite; as on the line, the
+    // error names the computed residual, not an input.
+    let e =
+        circular_ls_gradient(&[1e300, 1.0], &[1e300, 1e300, 1.0], &[1.0, 2.0, 3.0]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DiscreteError::Overflow {
+                what: "the residual Hx − y",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn extreme_scales_neither_overflow_nor_underflow() {
     let x = [1e300, -2e300, 3e300, 0.5e300];
     let h = [1e-300, 2e-300];
