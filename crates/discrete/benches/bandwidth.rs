@@ -1,48 +1,80 @@
-//! How much faster two threads stream memory than one: each thread scales its own array into
-//! another (`b = 1.0000001·a`, one read and one write per entry), for arrays from what fits in
-//! a core's L2 cache to far beyond the shared L3, one thread alone and then two at once. The
-//! aggregate speed-up bounds what two threads can gain on the passes of a convolution that
-//! stream the signal, the output and the long transforms' buffers:
-//! `cargo bench -p flipshift-discrete --bench bandwidth`.
+//! How much faster two threads work than one on this machine, for the three kinds of work a
+//! long convolution is made of, each thread on its own data, one thread alone and then two at
+//! once: `cargo bench -p flipshift-discrete --bench bandwidth`.
+//!
+//! - **Arithmetic** (a chain of fused multiply-adds in registers, no memory): what the two
+//!   cores give when nothing is shared; ×2 unless the two virtual CPUs share a physical core
+//!   or are taken away by other guests.
+//! - **Streaming** (`b = 1.0000001·a`, one read and one write per entry), for arrays from what
+//!   fits in a core's L2 cache to far beyond the shared L3: what two threads can gain on the
+//!   passes that stream the signal, the output and the long transforms' buffers.
+//! - **Transforms** (realfft's forward and inverse pair, the library the convolutions call)
+//!   at the block lengths the overlap-save schedules use: the ceiling of any schedule that
+//!   gives each thread its own blocks, since the blocks' transforms are most of their time.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use realfft::RealFftPlanner;
+use realfft::num_complex::Complex;
 use std::hint::black_box;
 use std::time::Instant;
 
-/// Seconds for `rounds` passes of `b = c·a` over each of `pairs`, one thread per pair.
-fn stream(pairs: &mut [(Vec<f64>, Vec<f64>)], rounds: usize) -> f64 {
+/// Seconds for `threads` threads running `work` (given the thread's index) at once.
+fn at_once(threads: usize, work: &(dyn Fn(usize) + Sync)) -> f64 {
     let t = Instant::now();
     std::thread::scope(|s| {
-        for (a, b) in pairs.iter_mut() {
-            s.spawn(move || {
-                for _ in 0..rounds {
-                    for (bi, ai) in b.iter_mut().zip(a.iter()) {
-                        *bi = ai * 1.000_000_1;
-                    }
-                    black_box(&mut *b);
-                }
-            });
+        for i in 0..threads {
+            s.spawn(move || work(i));
         }
     });
     t.elapsed().as_secs_f64()
 }
 
-fn main() {
-    println!("array     one thread   two threads (sum)   speed-up");
+/// Best of five, one thread alone and then two at once (each doing the same work as the one),
+/// the two alternating so that the machine's drift falls on both alike: (one thread's seconds,
+/// two threads' seconds).
+fn one_and_two(work: &(dyn Fn(usize) + Sync)) -> (f64, f64) {
+    (0..5).fold((f64::INFINITY, f64::INFINITY), |(one, two), _| {
+        (one.min(at_once(1, work)), two.min(at_once(2, work)))
+    })
+}
+
+fn arithmetic() {
+    let work = |i: usize| {
+        // Eight independent chains, so that the FMA units, not the latency, set the pace.
+        let mut acc = [1.0f64 + i as f64 * 1e-9; 8];
+        for _ in 0..50_000_000 {
+            for a in &mut acc {
+                *a = a.mul_add(0.999_999_9, 1e-9);
+            }
+        }
+        black_box(acc);
+    };
+    let (one, two) = one_and_two(&work);
+    println!("arithmetic (FMA chains in registers): speed-up ×{:.2}", 2.0 * one / two);
+}
+
+fn streaming() {
+    println!("\nstreaming, b = c·a\narray     one thread   two threads (sum)   speed-up");
     for kib in [512usize, 2048, 8192, 32768, 131_072] {
         let len = kib * 1024 / 8;
         let rounds = (4usize << 30) / (kib * 1024 * 2);
-        let pair = || (vec![1.0f64; len], vec![0.0f64; len]);
-        // Best of three, each after a warm-up pass that maps the pages.
-        let best = |threads: usize| {
-            let mut pairs: Vec<_> = (0..threads).map(|_| pair()).collect();
-            stream(&mut pairs, 1);
-            (0..3)
-                .map(|_| stream(&mut pairs, rounds))
-                .fold(f64::INFINITY, f64::min)
+        let arrays: Vec<(Vec<f64>, std::sync::Mutex<Vec<f64>>)> = (0..2)
+            .map(|_| (vec![1.0f64; len], std::sync::Mutex::new(vec![0.0f64; len])))
+            .collect();
+        let pass = |i: usize, rounds: usize| {
+            let (a, b) = &arrays[i];
+            let mut b = b.lock().unwrap();
+            for _ in 0..rounds {
+                for (bi, ai) in b.iter_mut().zip(a.iter()) {
+                    *bi = ai * 1.000_000_1;
+                }
+                black_box(&mut *b);
+            }
         };
+        // A warm-up pass maps the pages.
+        at_once(2, &|i| pass(i, 1));
+        let (one, two) = one_and_two(&|i| pass(i, rounds));
         let bytes = (rounds * len * 16) as f64;
-        let (one, two) = (best(1), best(2));
         println!(
             "{:>6} KiB  {:6.1} GB/s   {:6.1} GB/s         ×{:.2}",
             kib,
@@ -51,4 +83,48 @@ fn main() {
             2.0 * one / two
         );
     }
+}
+
+fn transforms() {
+    println!(
+        "\nrealfft forward + inverse pairs, each thread its own buffers\n\
+         length     one thread (per pair)   two threads (per pair, each)   speed-up"
+    );
+    for len in [8192usize, 32_768, 131_072, 262_144, 458_752, 1_179_648] {
+        let rounds = ((1usize << 27) / len).max(8);
+        let work = |_: usize| {
+            let mut planner = RealFftPlanner::<f64>::new();
+            let (fwd, inv) = (planner.plan_fft_forward(len), planner.plan_fft_inverse(len));
+            let mut time: Vec<f64> = (0..len).map(|j| ((j * 7919) % 1000) as f64).collect();
+            let mut freq = vec![Complex::default(); len / 2 + 1];
+            let mut scratch =
+                vec![Complex::default(); fwd.get_scratch_len().max(inv.get_scratch_len())];
+            for _ in 0..rounds {
+                fwd.process_with_scratch(&mut time, &mut freq, &mut scratch)
+                    .unwrap();
+                freq[0].im = 0.0;
+                freq[len / 2].im = 0.0;
+                inv.process_with_scratch(&mut freq, &mut time, &mut scratch)
+                    .unwrap();
+                let s = 1.0 / len as f64;
+                time.iter_mut().for_each(|v| *v *= s);
+                black_box(&mut time);
+            }
+        };
+        // Plans and pages are made in each run; a run's first pair warms them.
+        let (one, two) = one_and_two(&work);
+        println!(
+            "{:>9}  {:>10.3} ms              {:>10.3} ms                     ×{:.2}",
+            len,
+            one / rounds as f64 * 1e3,
+            two / rounds as f64 * 1e3,
+            2.0 * one / two
+        );
+    }
+}
+
+fn main() {
+    arithmetic();
+    streaming();
+    transforms();
 }
