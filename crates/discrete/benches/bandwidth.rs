@@ -50,7 +50,10 @@ fn arithmetic() {
         black_box(acc);
     };
     let (one, two) = one_and_two(&work);
-    println!("arithmetic (FMA chains in registers): speed-up ×{:.2}", 2.0 * one / two);
+    println!(
+        "arithmetic (FMA chains in registers): speed-up ×{:.2}",
+        2.0 * one / two
+    );
 }
 
 fn streaming() {

@@ -264,14 +264,20 @@ pub fn circular_solve(
         .zip(&ys)
         .map(|(a, b)| a.conj() * b / (a.norm_sqr() + lam))
         .collect();
-    let x = inverse_real(xs, n, ey - eh)?;
-    if let Some((index, &value)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DiscreteError::NonFinite {
-            what: "the solution x",
-            index,
-            value,
+    // In the scaled units the solution is finite unless |ĥ'_k|² + λ' is itself tiny (with
+    // λ = 0 every |ĥ'_k| is above rounding here): singular to double precision. Otherwise only
+    // the scale 2^{e_y − e_h} can take it beyond the double range, refused as the solve on the
+    // line refuses it.
+    let scaled = inverse_real(xs, n, 0)?;
+    if let Some((index, value)) = scaled.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(DiscreteError::Singular {
+            detail: format!(
+                "HᵀH + λI is singular to double precision for λ = {lambda:e}: the solution is {value} at entry {index} (the smallest |ĥ_k| is {:e} at k = {kmin})",
+                Pow2::new(eh).apply(min)
+            ),
         });
     }
+    let x = crate::normal::unscale("h, y and λ", &scaled, ey - eh)?;
     // The residual of the normal equations, in the original scale: the computed x transformed
     // again, HᵀHx + λx − Hᵀy formed from its spectrum and the kernel's, and brought back.
     let (xs, ex) = spectrum(&x, n)?;

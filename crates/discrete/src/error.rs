@@ -42,7 +42,7 @@ pub enum DiscreteError {
     },
     /// A system that is singular or too ill-conditioned to solve in double precision.
     #[error(
-        "the normal equations are singular or too ill-conditioned to solve ({detail}); add Tikhonov regularisation (--lambda > 0)"
+        "the normal equations are singular or too ill-conditioned to solve ({detail}); regularise with λ > 0 (--lambda), or a larger λ"
     )]
     Singular {
         /// Where it was detected.

@@ -236,7 +236,7 @@ pub fn solve_normal(
 
 /// Multiply by $2^e$, refusing an answer that leaves the double range (overflow, or a
 /// non-zero answer whose every entry would underflow).
-fn unscale(what: &'static str, xs: &[f64], e: i32) -> Result<Vec<f64>, DiscreteError> {
+pub(crate) fn unscale(what: &'static str, xs: &[f64], e: i32) -> Result<Vec<f64>, DiscreteError> {
     let e_max = exponent_of_max(xs) + e;
     let nonzero = xs.iter().any(|v| *v != 0.0);
     if nonzero && e_max > f64::MAX_EXP {

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flipshift_discrete::{
-    DiscreteError, Layout, circulant_eigenvalues, circulant_matrix, circular_convolve,
+    DiscreteError, Layout, SolveMethod, circulant_eigenvalues, circulant_matrix, circular_convolve,
     circular_correlate, circular_jacobian, circular_ls_cost, circular_ls_gradient, circular_solve,
+    solve_normal,
 };
 use nalgebra::{DMatrix, DVector};
 
@@ -207,6 +208,39 @@ fn a_gradient_beyond_the_double_range_is_an_overflow_error() {
             }
         ),
         "{e:?}"
+    );
+}
+
+#[test]
+fn a_solution_beyond_the_double_range_is_refused_as_on_the_line() {
+    // ĥ = (1.5e-300, 0.5e-300) and ŷ ≈ (1e300, 1e300): x ≈ 10^600. The scaled solve is
+    // finite; the scale is what leaves the double range, and the error says so (it used to
+    // call the solution a non-finite input).
+    let (h, y) = ([1e-300, 0.5e-300], [1e300, 1.0]);
+    let e = circular_solve(&h, &y, 0.0).unwrap_err();
+    assert!(
+        matches!(e, DiscreteError::InvalidParameter { what: "h, y and λ", ref reason }
+            if reason.contains("10^600")),
+        "{e}"
+    );
+    // The same data on the line: the same refusal.
+    let line = solve_normal(&h, &[1e300, 1.0, 3.0], 0.0, SolveMethod::Auto).unwrap_err();
+    assert!(line.to_string().contains("10^600"), "{line}");
+    // A solution below the normal range is refused too, not returned as subnormal noise.
+    let e = circular_solve(&[1e300, 0.5e300], &[1e-300, 1e-300], 0.0).unwrap_err();
+    assert!(
+        e.to_string().contains("below the smallest normal double"),
+        "{e}"
+    );
+    // A singular system in the scaled units: ĥ_1 = 0 exactly and a λ too small to matter
+    // after the scaling is a solution of 0 there, not a division by zero.
+    let (x, _) = circular_solve(&[1.0, 1.0], &[1.0, 3.0], 1e-300).unwrap();
+    assert_close("λ tiny", &x, &[1.0, 1.0]);
+    // A λ that underflows in the scaled units leaves 0/0 there: singular, naming λ.
+    let e = circular_solve(&[1.0, 1.0], &[1.0, 3.0], 5e-324).unwrap_err();
+    assert!(
+        matches!(e, DiscreteError::Singular { ref detail } if detail.contains("λ = 5e-324")),
+        "{e}"
     );
 }
 
