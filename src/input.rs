@@ -40,6 +40,14 @@ pub fn read_vector(option: &str, spec: &str) -> Result<Vec<f64>, CliError> {
             .map_err(|r| CliError::arg(option, format!("standard input: {r}")))?
     } else {
         let path = Path::new(spec);
+        if !path.exists() && looks_inline(spec) {
+            return Err(CliError::arg(
+                option,
+                format!(
+                    "'{spec}' is not a file: vectors are read from a .npy, .json, .csv or .txt file, or as a JSON array from standard input with - (echo '[1, 2, 3]' | flipshift ... {option} -)"
+                ),
+            ));
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -71,6 +79,16 @@ pub fn read_vector(option: &str, spec: &str) -> Result<Vec<f64>, CliError> {
     };
     check_vector(option, &values)?;
     Ok(values)
+}
+
+/// Whether `spec` looks like numbers typed inline (`[1, 0.5]`, `1,2,3`) rather than a path.
+fn looks_inline(spec: &str) -> bool {
+    let t = spec.trim();
+    t.starts_with('[')
+        || (t.contains(|c: char| c.is_ascii_digit())
+            && t
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+-.eE, ".contains(c)))
 }
 
 /// Non-empty and finite, or an error naming the first bad entry.

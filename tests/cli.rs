@@ -86,6 +86,11 @@ fn bad_vectors_are_errors() {
         None,
         ".xyz",
     );
+    // Numbers typed inline are not read as a path with an odd extension ('.5]'): the error
+    // says where vectors come from.
+    for inline in ["[1, 0.5]", "1,0.5", "[2]"] {
+        assert_bad_input_stdin(&["conv", "--x", inline, "--h", hh], None, "is not a file");
+    }
     assert_bad_input_stdin(
         &["conv", "--x", "-", "--h", hh],
         Some("{\"a\": 1}"),
