@@ -44,6 +44,11 @@ pub struct Plan {
 impl Plan {
     /// Plan $x \mapsto h * x$ for signals of length `n` (at least 1) with `method`
     /// ([`Method::Auto`] picks the faster by the cost model).
+    ///
+    /// The transform length is chosen for the rayon pool current when the plan is made (with a
+    /// long kernel, two threads can favour shorter blocks that divide between them). A plan
+    /// used on another pool keeps it: its results are the same bit for bit wherever it runs,
+    /// and it runs fastest on a pool like the one it was made on.
     pub fn new(h: &[f64], n: usize, method: Method) -> Result<Self, DiscreteError> {
         check("h", h)?;
         if n == 0 {
