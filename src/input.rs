@@ -86,8 +86,7 @@ fn looks_inline(spec: &str) -> bool {
     let t = spec.trim();
     t.starts_with('[')
         || (t.contains(|c: char| c.is_ascii_digit())
-            && t
-                .chars()
+            && t.chars()
                 .all(|c| c.is_ascii_digit() || "+-.eE, ".contains(c)))
 }
 

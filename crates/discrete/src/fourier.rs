@@ -21,7 +21,7 @@
 //! Normalisation: realfft's inverse is unnormalised; the factor $1/N$ is folded into the
 //! kernel's stored spectrum, once.
 
-use crate::buffers;
+use crate::buffers::{self, Buffer};
 use crate::error::DiscreteError;
 use crate::fft_lengths::{TRANSFORM_NS, transform_ns};
 use crate::scale::{Pow2, exponent_of_max};
@@ -223,7 +223,7 @@ pub(crate) struct Spectrum {
     fwd: Arc<dyn RealToComplex<f64>>,
     inv: Arc<dyn ComplexToReal<f64>>,
     /// $\hat h'/N$ for the scaled kernel $h' = h \cdot 2^{-e_h}$.
-    spec: Vec<Complex<f64>>,
+    spec: Buffer<Complex<f64>>,
     /// $e_h$: the kernel's power-of-two scale.
     exp_h: i32,
 }
@@ -240,11 +240,11 @@ impl std::fmt::Debug for Spectrum {
 /// The buffers one block needs; one set per thread, reused by every block it computes, and
 /// released to the thread's pool afterwards.
 struct Work {
-    time: Vec<f64>,
-    freq: Vec<Complex<f64>>,
-    freq2: Vec<Complex<f64>>,
-    out: Vec<f64>,
-    scratch: Vec<Complex<f64>>,
+    time: Buffer<f64>,
+    freq: Buffer<Complex<f64>>,
+    freq2: Buffer<Complex<f64>>,
+    out: Buffer<f64>,
+    scratch: Buffer<Complex<f64>>,
 }
 
 impl Drop for Work {
@@ -260,9 +260,9 @@ impl Drop for Work {
 /// The fused gradient's two filters, shared by its blocks and released to the pool after.
 struct Filters {
     /// $\alpha N |\hat h'/N|^2$.
-    filter_x: Vec<f64>,
+    filter_x: Buffer<f64>,
     /// $\beta\, \overline{\hat h'/N}$.
-    filter_y: Vec<Complex<f64>>,
+    filter_y: Buffer<Complex<f64>>,
 }
 
 impl Drop for Filters {
@@ -293,7 +293,7 @@ impl Spectrum {
         buffers::release_complexes(scratch);
         done.map_err(fft_err)?;
         let inv_n = 1.0 / nfft as f64;
-        for s in &mut spec {
+        for s in spec.iter_mut() {
             *s *= inv_n;
         }
         Ok(Self {
