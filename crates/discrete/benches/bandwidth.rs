@@ -11,6 +11,8 @@
 //! - **Transforms** (realfft's forward and inverse pair, the library the convolutions call)
 //!   at the block lengths the overlap-save schedules use: the ceiling of any schedule that
 //!   gives each thread its own blocks, since the blocks' transforms are most of their time.
+//!   In buffers of small (4 KiB) pages and of transparent huge pages (2 MiB), which the
+//!   library's transform buffers of 2 MiB and more are.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use realfft::RealFftPlanner;
@@ -88,40 +90,67 @@ fn streaming() {
     }
 }
 
+/// `len` zeros of `T` in an anonymous mapping, advised for transparent huge pages when `huge`
+/// (as the library's transform buffers of 2 MiB and more are), in small pages otherwise.
+fn mapped<T: bytemuck::Pod>(len: usize, huge: bool) -> memmap2::MmapMut {
+    let bytes = (len * size_of::<T>()).next_multiple_of(2 << 20);
+    let map = memmap2::MmapOptions::new().len(bytes).map_anon().unwrap();
+    #[cfg(target_os = "linux")]
+    map.advise(if huge {
+        memmap2::Advice::HugePage
+    } else {
+        memmap2::Advice::NoHugePage
+    })
+    .unwrap();
+    map
+}
+
 fn transforms() {
     println!(
-        "\nrealfft forward + inverse pairs, each thread its own buffers\n\
-         length     one thread (per pair)   two threads (per pair, each)   speed-up"
+        "\nrealfft forward + inverse pairs, each thread its own buffers, in 4 KiB pages and in\n\
+         transparent huge pages (ms per pair: one thread alone / each of two at once)\n\
+         length     4 KiB pages: one    two   speed-up     huge pages: one    two   speed-up   \
+         huge ÷ 4 KiB, one thread"
     );
     for len in [8192usize, 32_768, 131_072, 262_144, 458_752, 1_179_648] {
         let rounds = ((1usize << 27) / len).max(8);
-        let work = |_: usize| {
-            let mut planner = RealFftPlanner::<f64>::new();
-            let (fwd, inv) = (planner.plan_fft_forward(len), planner.plan_fft_inverse(len));
-            let mut time: Vec<f64> = (0..len).map(|j| ((j * 7919) % 1000) as f64).collect();
-            let mut freq = vec![Complex::default(); len / 2 + 1];
-            let mut scratch =
-                vec![Complex::default(); fwd.get_scratch_len().max(inv.get_scratch_len())];
-            for _ in 0..rounds {
-                fwd.process_with_scratch(&mut time, &mut freq, &mut scratch)
-                    .unwrap();
-                freq[0].im = 0.0;
-                freq[len / 2].im = 0.0;
-                inv.process_with_scratch(&mut freq, &mut time, &mut scratch)
-                    .unwrap();
-                let s = 1.0 / len as f64;
-                time.iter_mut().for_each(|v| *v *= s);
-                black_box(&mut time);
-            }
+        let run = |huge: bool| {
+            let work = |_: usize| {
+                let mut planner = RealFftPlanner::<f64>::new();
+                let (fwd, inv) = (planner.plan_fft_forward(len), planner.plan_fft_inverse(len));
+                let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
+                let (mut t, mut f, mut c) = (
+                    mapped::<f64>(len, huge),
+                    mapped::<Complex<f64>>(len / 2 + 1, huge),
+                    mapped::<Complex<f64>>(scratch_len, huge),
+                );
+                let time = &mut bytemuck::cast_slice_mut::<u8, f64>(&mut t)[..len];
+                let freq = &mut bytemuck::cast_slice_mut::<u8, Complex<f64>>(&mut f)[..len / 2 + 1];
+                let scratch =
+                    &mut bytemuck::cast_slice_mut::<u8, Complex<f64>>(&mut c)[..scratch_len];
+                time.iter_mut()
+                    .enumerate()
+                    .for_each(|(j, v)| *v = ((j * 7919) % 1000) as f64);
+                for _ in 0..rounds {
+                    fwd.process_with_scratch(time, freq, scratch).unwrap();
+                    freq[0].im = 0.0;
+                    freq[len / 2].im = 0.0;
+                    inv.process_with_scratch(freq, time, scratch).unwrap();
+                    let s = 1.0 / len as f64;
+                    time.iter_mut().for_each(|v| *v *= s);
+                    black_box(&mut *time);
+                }
+            };
+            // Plans and pages are made in each run; a run's first pair warms them.
+            let (one, two) = one_and_two(&work);
+            (one / rounds as f64 * 1e3, two / rounds as f64 * 1e3)
         };
-        // Plans and pages are made in each run; a run's first pair warms them.
-        let (one, two) = one_and_two(&work);
+        let ((one, two), (one_huge, two_huge)) = (run(false), run(true));
         println!(
-            "{:>9}  {:>10.3} ms              {:>10.3} ms                     ×{:.2}",
-            len,
-            one / rounds as f64 * 1e3,
-            two / rounds as f64 * 1e3,
-            2.0 * one / two
+            "{len:>9}  {one:>16.3} {two:>7.3}    ×{:.2}  {one_huge:>18.3} {two_huge:>7.3}    ×{:.2}       ×{:.2}",
+            2.0 * one / two,
+            2.0 * one_huge / two_huge,
+            one_huge / one
         );
     }
 }

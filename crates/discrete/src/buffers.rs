@@ -3,15 +3,16 @@
 //! faults and zeroing for them again. At most [`POOL_BYTES`] per thread are kept.
 //!
 //! Transform buffers of [`HUGE_BYTES`] and more are mappings of their own that the kernel is
-//! asked to back with transparent huge pages (2 MiB instead of 4 KiB). A long transform
-//! reads its buffer at strides of many pages, which with small pages needs far more address
-//! translations than the TLB holds (the likely cause; the virtual machine this was measured
-//! on exposes no TLB counters to confirm it). Measured with `cargo bench --bench peers` against the same code with
-//! allocator memory, three runs interleaved, at $10^6 \times 10^5$: the gradient (four
-//! transforms of 1,179,648 points) took 24.4–24.7 ms instead of 27.0–28.7 on one thread and
-//! 16.4–18.3 instead of 18.8–22.6 on two; the convolution (blocks of $2^{18}$, 2 MiB each)
-//! 12.2–13.1 ms instead of 13.1–14.2. Short blocks, whose buffers stay in the cache, are
-//! unchanged.
+//! asked to back with transparent huge pages (2 MiB instead of 4 KiB). Measured with `cargo
+//! bench --bench peers` against the same code with allocator memory, three runs interleaved,
+//! at $10^6 \times 10^5$: the gradient (its buffers of 1,179,648 points) took 24.4–24.7 ms
+//! instead of 27.0–28.7 on one thread and 16.4–18.3 instead of 18.8–22.6 on two; the
+//! convolution (blocks of $2^{18}$, 2 MiB each) 12.2–13.1 ms instead of 13.1–14.2. Short
+//! blocks, whose buffers stay in the cache, are unchanged. realfft's transforms alone gain
+//! 2–4% at those lengths (`cargo bench --bench bandwidth`); the rest is in the passes that
+//! stream several buffers of that size at once (filling, the spectral product, copying out),
+//! which the virtual machine this was measured on, having no hardware counters, does not let
+//! us break down further.
 
 use bytemuck::Pod;
 use memmap2::MmapMut;
