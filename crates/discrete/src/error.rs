@@ -168,7 +168,17 @@ mod tests {
             }
         }
         // The largest and smallest finite doubles, and subnormals, are finite.
-        let edge = [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324, -0.0, 0.0, 1.0, 2.0, 3.0];
+        let edge = [
+            f64::MAX,
+            -f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -0.0,
+            0.0,
+            1.0,
+            2.0,
+            3.0,
+        ];
         assert_eq!(first_non_finite(&edge), None);
     }
 }

@@ -803,8 +803,9 @@ mod tests {
 
     /// Wall milliseconds per call (least and median of 9 rounds, the candidates interleaved
     /// within each round so that the machine's drift falls on all of them alike) of the fused
-    /// gradient and of the convolution at 10⁶ × 10⁵ for the transform lengths from 327,680
-    /// up, on one and two threads, beside the cost model's choice: the measurements behind
+    /// gradient and of the convolution at 10⁶ × 10⁵ for the transform lengths from 229,376
+    /// up (the gradient's from 327,680: shorter blocks lose most of their outputs to the
+    /// wrap-around), on one and two threads, beside the cost model's choice: the measurements behind
     /// [`schedule`]. `cargo test --release -p flipshift-discrete schedule_timings --
     /// --ignored --nocapture`.
     #[test]
