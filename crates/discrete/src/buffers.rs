@@ -3,16 +3,18 @@
 //! faults and zeroing for them again. At most [`POOL_BYTES`] per thread are kept.
 //!
 //! Transform buffers of [`HUGE_BYTES`] and more are mappings of their own that the kernel is
-//! asked to back with transparent huge pages (2 MiB instead of 4 KiB). Measured with `cargo
-//! bench --bench peers` against the same code with allocator memory, three runs interleaved,
-//! at $10^6 \times 10^5$: the gradient (its buffers of 1,179,648 points) took 24.4–24.7 ms
-//! instead of 27.0–28.7 on one thread and 16.4–18.3 instead of 18.8–22.6 on two; the
-//! convolution (blocks of $2^{18}$, 2 MiB each) 12.2–13.1 ms instead of 13.1–14.2. Short
-//! blocks, whose buffers stay in the cache, are unchanged. realfft's transforms alone gain
-//! 2–4% at those lengths (`cargo bench --bench bandwidth`); the rest is in the passes that
-//! stream several buffers of that size at once (filling, the spectral product, copying out),
-//! which the virtual machine this was measured on, having no hardware counters, does not let
-//! us break down further.
+//! asked to back with transparent huge pages (2 MiB instead of 4 KiB). At $10^6 \times 10^5$
+//! on one thread, the two kinds interleaved in one process (`cargo test --release -p
+//! flipshift-discrete huge_page_timings -- --ignored --nocapture`, three runs), the gradient
+//! (its buffers of 1,179,648 points) took 22.3–23.2 ms against 24.0–24.5 ms in allocator
+//! memory, 6–8% less; the convolution (blocks of $2^{18}$, 2 MiB each) 12.2–13.7 ms against
+//! 12.7–13.6, no difference beyond the noise. Between two builds of the benchmark, the one
+//! without huge pages, the gradient's gap was larger (24.4–24.7 against 27.0–28.7 ms, `cargo
+//! bench --bench peers`, three runs interleaved). realfft's transforms alone gain 2–4% at
+//! those lengths (`cargo bench --bench bandwidth`); the rest is in the passes that stream
+//! several buffers of that size at once (filling, the spectral product, copying out), which
+//! the virtual machine this was measured on, having no hardware counters, does not let us
+//! break down further. Short blocks, whose buffers stay in the cache, are not mapped.
 
 use bytemuck::Pod;
 use memmap2::MmapMut;
@@ -25,8 +27,21 @@ use std::ops::{Deref, DerefMut};
 const POOL_BYTES: usize = 64 << 20;
 
 /// Transform buffers from this size up are mapped with huge pages (see the module's note):
-/// those of a long kernel's schedules ($2^{18}$ points and more), not the short blocks'.
+/// those of a long kernel's schedules ($2^{18}$ points and more), not the short blocks'. At
+/// $2^{18}$ the gain is within the noise; the threshold is where a buffer fills a huge page.
 const HUGE_BYTES: usize = 2 << 20;
+
+/// Whether large transform buffers are mapped with huge pages: always, except while
+/// `huge_page_timings` (in `fourier.rs`) times the same calls without them.
+static HUGE_PAGES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Map large transform buffers with huge pages (`true`, the default) or take them from the
+/// allocator, and empty this thread's pool so that the next call allocates afresh.
+#[cfg(test)]
+pub(crate) fn use_huge_pages(on: bool) {
+    HUGE_PAGES.store(on, std::sync::atomic::Ordering::Relaxed);
+    POOL.with(|p| *p.borrow_mut() = Pool::default());
+}
 
 /// The size of a transparent huge page on x86-64 and most 64-bit ARM kernels: mappings are
 /// made in whole ones.
@@ -109,6 +124,7 @@ impl<T: Pod> Buffer<T> {
     fn new_zeroed(len: usize) -> Self {
         let bytes = len * size_of::<T>();
         if bytes >= HUGE_BYTES
+            && HUGE_PAGES.load(std::sync::atomic::Ordering::Relaxed)
             && let Ok(map) = memmap2::MmapOptions::new()
                 .len(bytes.next_multiple_of(HUGE_PAGE))
                 .map_anon()

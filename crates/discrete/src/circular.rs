@@ -269,7 +269,7 @@ pub fn circular_solve(
     // the scale 2^{e_y − e_h} can take it beyond the double range, refused as the solve on the
     // line refuses it.
     let scaled = inverse_real(xs, n, 0)?;
-    if let Some((index, value)) = scaled.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+    if let Some((index, value)) = crate::error::first_non_finite(&scaled) {
         return Err(DiscreteError::Singular {
             detail: format!(
                 "HᵀH + λI is singular to double precision for λ = {lambda:e}: the solution is {value} at entry {index} (the smallest |ĥ_k| is {:e} at k = {kmin})",

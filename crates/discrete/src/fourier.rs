@@ -886,6 +886,67 @@ mod tests {
         }
     }
 
+    /// Milliseconds per call (median of 9 rounds, the two kinds of buffer interleaved) of the
+    /// gradient and the convolution at 10⁶ × 10⁵ on one thread, with the long transforms'
+    /// buffers in huge pages and in allocator memory: the measurement behind the note in
+    /// [`crate::buffers`]. `cargo test --release -p flipshift-discrete huge_page_timings --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn huge_page_timings() {
+        let (n, m) = (1_000_000usize, 100_000usize);
+        let (h, x) = (data(1, m), data(2, n));
+        let y: Vec<f64> = data(3, n + m - 1).iter().map(|v| 0.5 * v).collect();
+        let (eh, ex, ey) = (
+            exponent_of_max(&h),
+            exponent_of_max(&x),
+            exponent_of_max(&y),
+        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let (grad, conv) = (gradient_schedule(n, m), conv_schedule(n, m, n + m - 1));
+            let mut t = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
+            for _ in 0..9 {
+                for (k, huge) in [true, false].into_iter().enumerate() {
+                    buffers::use_huge_pages(huge);
+                    let mut ms = |i: usize, f: &dyn Fn()| {
+                        f(); // allocates this kind of buffer; the timed call reuses them
+                        let c = std::time::Instant::now();
+                        f();
+                        t[k][i].push(c.elapsed().as_secs_f64() * 1e3);
+                    };
+                    ms(0, &|| {
+                        std::hint::black_box(
+                            fused_ls_gradient(&h, grad, (&x, ex), (&y, ey)).unwrap(),
+                        );
+                    });
+                    ms(1, &|| {
+                        std::hint::black_box(
+                            window_scheduled((&h, eh), (&x, ex), conv, 0, n + m - 1).unwrap(),
+                        );
+                    });
+                }
+            }
+            buffers::use_huge_pages(true);
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            for (k, kind) in ["huge pages", "allocator"].into_iter().enumerate() {
+                println!(
+                    "{kind:>10}: gradient (N = {}) {:.2} ms, convolution (N = {}) {:.2} ms",
+                    grad.nfft,
+                    median(&mut t[k][0]),
+                    conv.nfft,
+                    median(&mut t[k][1])
+                );
+            }
+        });
+    }
+
     #[test]
     fn huge_and_tiny_inputs_neither_overflow_nor_underflow() {
         let (x, h) = (data(6, 200), data(7, 9));

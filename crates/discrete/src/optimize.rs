@@ -174,12 +174,8 @@ fn norm(a: &[f64]) -> f64 {
 }
 
 fn finite(what: &'static str, v: &[f64]) -> Result<(), DiscreteError> {
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(index) => Err(DiscreteError::NonFinite {
-            what,
-            index,
-            value: v[index],
-        }),
+    match crate::error::first_non_finite(v) {
+        Some((index, value)) => Err(DiscreteError::NonFinite { what, index, value }),
         None => Ok(()),
     }
 }
